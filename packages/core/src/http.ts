@@ -1,0 +1,206 @@
+import type { Server } from 'node:http';
+import type { ErrorRequestHandler, Express, RequestHandler, Response } from 'express';
+import { Router } from 'express';
+import type { z } from 'zod';
+import { OAuthError } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * Validates input at the edge. The first problem becomes the error description, naming the field,
+ * so a client developer can fix the request without reading our code.
+ */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  toError: (description: string) => OAuthError = (d) => new OAuthError('invalid_request', d),
+): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.');
+  throw toError(field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid input'));
+}
+
+/** OAuth responses that carry credentials must not be cached (RFC 6749 §5.1). */
+export function noStore(res: Response): void {
+  res.set('Cache-Control', 'no-store');
+  res.set('Pragma', 'no-cache');
+}
+
+/**
+ * Renders every error as RFC 6749 §5.2 JSON. Anything a client can send ends as a 4xx; only our
+ * own faults are 500 (logged, with no detail leaked).
+ */
+export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    let e: OAuthError;
+    if (err instanceof OAuthError) {
+      e = err;
+    } else if (isBodyParserError(err)) {
+      e =
+        err.type === 'entity.too.large'
+          ? new OAuthError('invalid_request', 'request body too large', 413)
+          : err.type === 'encoding.unsupported' || err.type === 'charset.unsupported'
+            ? new OAuthError('invalid_request', 'unsupported body encoding', 415)
+            : new OAuthError('invalid_request', 'malformed request body');
+    } else {
+      logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+      e = new OAuthError('server_error', 'internal error', 500);
+    }
+    if (e.status >= 500 && e.status !== 500) logger.warn({ error: e.error, path: req.path }, e.description);
+    noStore(res);
+    res.status(e.status).set(e.headers).json(e.toJSON());
+  };
+}
+
+function isBodyParserError(err: unknown): err is { type: string; status: number } {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { type?: unknown }).type === 'string' &&
+    typeof (err as { status?: unknown }).status === 'number'
+  );
+}
+
+/** Express 5 forwards rejected promises to the error handler; this only names the intent. */
+export const handler = (fn: RequestHandler): RequestHandler => fn;
+
+export type ReadinessCheck = () => Promise<unknown>;
+
+/**
+ * `/healthz`: the process answers. `/readyz`: every dependency answers within `timeoutMs`;
+ * 503 names the ones that did not, so an operator sees which server is down.
+ */
+export function healthRoutes(checks: Record<string, ReadinessCheck>, timeoutMs = 2000): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            check(),
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+            }),
+          ]);
+          return [name, 'ok'] as const;
+        } catch (err) {
+          return [name, `unavailable: ${(err as Error).message}`] as const;
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    const ok = results.every(([, status]) => status === 'ok');
+    res
+      .status(ok ? 200 : 503)
+      .json({ status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
+  });
+  return router;
+}
+
+/**
+ * Listens, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish (up to
+ * `graceMs`), runs `onClose` (pools, clients) and exits 0.
+ */
+export async function serve(opts: {
+  app: Express;
+  port: number;
+  host?: string;
+  logger: Logger;
+  onClose?: () => Promise<void>;
+  graceMs?: number;
+}): Promise<Server> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = opts.app.listen(opts.port, opts.host ?? '0.0.0.0', (err?: Error) =>
+      err ? reject(err) : resolve(s),
+    );
+  });
+  // Keep-alive longer than a typical proxy's, so the gateway never reuses a socket we closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    opts.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      opts.logger.warn('grace period over; closing remaining connections');
+      server.closeAllConnections();
+    }, opts.graceMs ?? 10_000);
+    force.unref();
+    server.close(async () => {
+      try {
+        await opts.onClose?.();
+      } catch (err) {
+        opts.logger.error({ err }, 'error while closing resources');
+      }
+      opts.logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  const address = server.address();
+  opts.logger.info({ port: typeof address === 'object' && address ? address.port : opts.port }, 'listening');
+  return server;
+}
+
+/** Start-up failures print one clear line (no stack) and exit 1. */
+export function exitOnStartupError(logger: Logger): (err: unknown) => never {
+  return (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    logger.fatal(
+      { err: err instanceof Error && !isExpected(err) ? err : undefined },
+      `start-up failed: ${message}`,
+    );
+    console.error(`start-up failed: ${message}`);
+    process.exit(1);
+  };
+}
+
+const isExpected = (err: Error) =>
+  ['ConfigError', 'KeyError', 'MigrationError', 'DependencyError'].includes(err.name);
+
+/** A dependency (database, cache) that could not be reached at start. */
+export class DependencyError extends Error {
+  override name = 'DependencyError';
+}
+
+/** Waits for a dependency at start-up, so a slow database gives a clear message, not a crash loop. */
+export async function waitFor(
+  name: string,
+  target: string,
+  check: () => Promise<unknown>,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new DependencyError(`${name} at ${target} is unreachable: ${(last as Error)?.message ?? 'timeout'}`);
+}
+
+/** A URL with credentials removed, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
