@@ -10,3 +10,5 @@ export * from './paths.ts';
 export * from './random.ts';
 export * from './scopes.ts';
 export * from './tokens.ts';
+export * from './redirect-uri.ts';
+export * from './revocation.ts';

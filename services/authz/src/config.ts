@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import {
+  baseUrl,
+  commonEnv,
+  loadConfig,
+  port,
+  postgresUrl,
+  seconds,
+  SIGNING_ALGORITHMS,
+} from '@mcp-auth/core';
+
+export const authzEnv = {
+  ...commonEnv,
+  PORT: port(3002),
+  DATABASE_URL: postgresUrl,
+  /** Where a generated signing key is kept when JWT_PRIVATE_KEY_PATH is not set. */
+  DATA_DIR: z.string().default('.data'),
+  JWT_ALG: z.enum(SIGNING_ALGORITHMS).default('RS256'),
+  JWT_PRIVATE_KEY_PATH: z.string().optional(),
+  /** The protected resource(s) tokens may be issued for (RFC 8707); default PUBLIC_URL/mcp. */
+  MCP_RESOURCE_URL: baseUrl.optional(),
+  ACCESS_TOKEN_TTL: seconds(900),
+  REFRESH_TOKEN_TTL: seconds(30 * 24 * 3600),
+  AUTH_CODE_TTL: seconds(60),
+  /** How long a person has to log in and consent after /authorize. */
+  AUTH_REQUEST_TTL: seconds(600),
+};
+
+export interface AuthzConfig {
+  issuer: string;
+  /** The resource indicator (RFC 8707) tokens are bound to; `aud` of every access token. */
+  resource: string;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  authCodeTtl: number;
+  authRequestTtl: number;
+  /** Cookies get `Secure` when the issuer is https. */
+  secureCookies: boolean;
+}
+
+export function authzConfigFrom(env: z.output<z.ZodObject<typeof authzEnv>>): AuthzConfig {
+  return {
+    issuer: env.PUBLIC_URL,
+    resource: env.MCP_RESOURCE_URL ?? `${env.PUBLIC_URL}/mcp`,
+    accessTokenTtl: env.ACCESS_TOKEN_TTL,
+    refreshTokenTtl: env.REFRESH_TOKEN_TTL,
+    authCodeTtl: env.AUTH_CODE_TTL,
+    authRequestTtl: env.AUTH_REQUEST_TTL,
+    secureCookies: env.PUBLIC_URL.startsWith('https:'),
+  };
+}
+
+export const loadAuthzEnv = (env: NodeJS.ProcessEnv = process.env) => loadConfig(authzEnv, env);
