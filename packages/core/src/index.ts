@@ -12,3 +12,4 @@ export * from './scopes.ts';
 export * from './tokens.ts';
 export * from './redirect-uri.ts';
 export * from './revocation.ts';
+export * from './redis.ts';

@@ -1,0 +1,39 @@
+// `npm run build`: bundles each entry point into dist/ with esbuild, so production images run
+// plain JavaScript (`node dist/authz.js`) with no TypeScript loader. npm packages stay external
+// and are installed with `npm ci --omit=dev`; the workspace packages and the generated Prisma
+// client are bundled in.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const workspaces = ['.', 'packages/core', 'services/registration', 'services/authz', 'services/mcp', 'services/embedded', 'client'];
+const external = new Set();
+for (const dir of workspaces) {
+  const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'));
+  for (const name of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) {
+    if (!name.startsWith('@mcp-auth/')) external.add(name);
+  }
+}
+
+const entryPoints = {
+  registration: 'services/registration/src/main.ts',
+  authz: 'services/authz/src/main.ts',
+  mcp: 'services/mcp/src/main.ts',
+  embedded: 'services/embedded/src/main.ts',
+  migrate: 'packages/core/src/migrate-cli.ts',
+  user: 'services/authz/src/user-cli.ts',
+  'mcp-auth': 'client/src/cli.ts',
+};
+
+await build({
+  entryPoints,
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20.19',
+  sourcemap: true,
+  external: [...external].flatMap((n) => [n, `${n}/*`]),
+  // Bundled ESM still meets CommonJS packages that call require(); give it one.
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: 'info',
+});

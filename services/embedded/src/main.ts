@@ -1,0 +1,109 @@
+// The all-in-one mode (`npm start`): registration, authorization server and MCP server in one
+// process on one port, with an embedded PostgreSQL unless DATABASE_URL is given. See DESIGN
+// "Runtime modes".
+import express from 'express';
+import { z } from 'zod';
+import {
+  createLogger,
+  createPrisma,
+  defaultMigrationsDir,
+  exitOnStartupError,
+  healthRoutes,
+  keySet,
+  loadConfig,
+  loadOrCreateSigningKey,
+  logLevel,
+  port,
+  postgresUrl,
+  runMigrations,
+  serve,
+} from '@mcp-auth/core';
+import { createApp as createAuthzApp } from '@mcp-auth/authz';
+import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
+import { createApp as createMcpApp } from '@mcp-auth/mcp';
+import { mcpConfigFrom } from '@mcp-auth/mcp/config';
+import { createApp as createRegistrationApp } from '@mcp-auth/registration';
+import { ensureFirstAdmin } from './first-admin.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './postgres.ts';
+
+const logger = createLogger('mcp-auth');
+
+async function main() {
+  const env = loadConfig({
+    PORT: port(8080),
+    HOST: z.string().default('127.0.0.1'),
+    PUBLIC_URL: z.string().optional(),
+    DATABASE_URL: postgresUrl.optional(),
+    DATA_DIR: z.string().default('.data'),
+    LOG_LEVEL: logLevel,
+  });
+  logger.level = env.LOG_LEVEL;
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(env.DATA_DIR, logger);
+    databaseUrl = embedded.url;
+  }
+  try {
+    await runMigrations(databaseUrl, defaultMigrationsDir, logger);
+    // The authorization server's own variables (token lifetimes, JWT_ALG, ...) apply here too.
+    const authzEnv = loadAuthzEnv({ ...process.env, PUBLIC_URL: publicUrl, DATABASE_URL: databaseUrl });
+    const authzConfig = authzConfigFrom(authzEnv);
+    const prisma = createPrisma(databaseUrl);
+    const { key: signingKey } = await loadOrCreateSigningKey({
+      alg: authzEnv.JWT_ALG,
+      privateKeyPath: authzEnv.JWT_PRIVATE_KEY_PATH,
+      dataDir: env.DATA_DIR,
+    });
+    const admin = await ensureFirstAdmin(prisma);
+
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(healthRoutes({ postgres: () => prisma.$queryRaw`SELECT 1` }));
+    app.use(createRegistrationApp({ config: { issuer: authzConfig.issuer }, prisma, logger: logger.child({ app: 'registration' }) }));
+    app.use(createAuthzApp({ config: authzConfig, prisma, signingKey, logger: logger.child({ app: 'authz' }) }));
+    app.use(
+      createMcpApp({
+        config: mcpConfigFrom({ PUBLIC_URL: publicUrl, MCP_RESOURCE_URL: authzConfig.resource }),
+        keys: keySet([signingKey]),
+        logger: logger.child({ app: 'mcp' }),
+      }),
+    );
+
+    await serve({
+      app,
+      port: env.PORT,
+      host: env.HOST,
+      logger,
+      onClose: async () => {
+        await prisma.$disconnect();
+        await embedded?.stop();
+      },
+    });
+    const lines = [
+      '',
+      `mcp-auth is running at ${publicUrl}`,
+      `  MCP endpoint:          ${authzConfig.resource}`,
+      `  authorization server:  ${publicUrl}/.well-known/oauth-authorization-server`,
+      `  database:              ${embedded ? `embedded PostgreSQL in ${env.DATA_DIR}/postgres` : 'DATABASE_URL'}`,
+      `  log in with the CLI:   npm run client -- login ${authzConfig.resource}`,
+    ];
+    if (admin) {
+      lines.push(
+        '',
+        'First start: created the user below. The password is shown only this once;',
+        'change it with `npm run user -- passwd admin`, add users with `npm run user -- add <name>`.',
+        `  username: ${admin.username}`,
+        `  password: ${admin.password}`,
+      );
+    }
+    process.stdout.write(lines.join('\n') + '\n\n');
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+}
+
+main().catch(exitOnStartupError(logger));

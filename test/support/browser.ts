@@ -1,0 +1,40 @@
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium, never a downloaded browser; flags keep it off the (closed) network. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * Does what a person does with the URL the CLI prints: logs in on our login page, then answers the
+ * consent page (when it is shown). Resolves with the page once the browser has reached the
+ * client's redirect URI.
+ */
+export async function logInAndConsent(
+  page: Page,
+  authorizationUrl: string,
+  user: { username: string; password: string },
+  decision: 'approve' | 'deny' = 'approve',
+): Promise<Page> {
+  await page.goto(authorizationUrl);
+  await page.getByLabel(/username/i).fill(user.username);
+  await page.getByLabel(/password/i).fill(user.password);
+  await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"], form input[type="submit"]').first().click()]);
+  const consent = page.locator(`button[name="decision"][value="${decision}"]`);
+  if (await consent.count()) {
+    await Promise.all([page.waitForNavigation(), consent.click()]);
+  }
+  return page;
+}
