@@ -57,7 +57,13 @@ export class PostgresRevocationStore implements RevocationStore {
   async isRevoked(jti: string, sid: string): Promise<boolean> {
     try {
       const rows = await this.prisma.revocation.findFirst({
-        where: { OR: [{ kind: 'jti', value: jti }, { kind: 'sid', value: sid }], expiresAt: { gt: new Date() } },
+        where: {
+          OR: [
+            { kind: 'jti', value: jti },
+            { kind: 'sid', value: sid },
+          ],
+          expiresAt: { gt: new Date() },
+        },
         select: { kind: true },
       });
       return rows !== null;
@@ -100,7 +106,9 @@ export class RedisRevocationStore implements RevocationStore {
     try {
       await this.writeFast(entries);
     } catch (err) {
-      throw new RevocationUnavailableError(`revocation recorded, but Redis did not take it: ${(err as Error).message}`);
+      throw new RevocationUnavailableError(
+        `revocation recorded, but Redis did not take it: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -151,7 +159,10 @@ export class RedisRevocationStore implements RevocationStore {
       }
       // Set last: until it exists, every check comes back here.
       await this.redis.set(this.marker, String(Date.now()));
-      this.logger?.warn({ entries: rows.length, ms: Date.now() - started }, 'revocation set rebuilt from Postgres');
+      this.logger?.warn(
+        { entries: rows.length, ms: Date.now() - started },
+        'revocation set rebuilt from Postgres',
+      );
     } catch (err) {
       throw new RevocationUnavailableError(`cannot rebuild the revocation set: ${(err as Error).message}`);
     }

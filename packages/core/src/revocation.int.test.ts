@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, startRedis, type TestDatabase, type TestRedis } from '../../../test/support/infra.ts';
+import { startTcpProxy, type TcpProxy } from '../../../test/support/tcp-proxy.ts';
+import { createPrisma, type PrismaClient } from './db.ts';
+import { createRedis, type Redis } from './redis.ts';
+import {
+  PostgresRevocationStore,
+  RedisRevocationStore,
+  RevocationUnavailableError,
+  type RevocationEntry,
+} from './revocation.ts';
+
+const inAMinute = () => new Date(Date.now() + 60_000);
+
+describe('revocation stores', () => {
+  let db: TestDatabase;
+  let redisInfo: TestRedis;
+  let prisma: PrismaClient;
+  let redis: Redis;
+  let proxy: TcpProxy;
+  let store: RedisRevocationStore;
+
+  beforeAll(async () => {
+    [db, redisInfo] = await Promise.all([startPostgres(), startRedis()]);
+    prisma = createPrisma(db.url);
+    const target = new URL(redisInfo.url);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    redis = createRedis(proxy.url('redis'), { commandTimeoutMs: 500 });
+    await redis.connect();
+    store = new RedisRevocationStore(redis, prisma, redisInfo.keyPrefix);
+  });
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await proxy?.close();
+    await prisma?.$disconnect();
+    await redisInfo?.stop();
+    await db?.stop();
+  });
+
+  it('reports a revoked jti and a revoked sid, and nothing else', async () => {
+    const jti = randomUUID();
+    const sid = randomUUID();
+    expect(await store.isRevoked(jti, sid)).toBe(false);
+    await store.revoke([{ kind: 'jti', value: jti, expiresAt: inAMinute() }]);
+    expect(await store.isRevoked(jti, randomUUID())).toBe(true);
+    expect(await store.isRevoked(randomUUID(), sid)).toBe(false);
+    await store.revoke([{ kind: 'sid', value: sid, expiresAt: inAMinute() }]);
+    expect(await store.isRevoked(randomUUID(), sid)).toBe(true);
+  });
+
+  it('keeps the durable record in Postgres and the fast copy with a TTL in Redis', async () => {
+    const jti = randomUUID();
+    await store.revoke([{ kind: 'jti', value: jti, expiresAt: inAMinute() }]);
+    expect(await prisma.revocation.count({ where: { kind: 'jti', value: jti } })).toBe(1);
+    const ttl = await redis.pttl(`${redisInfo.keyPrefix}revoked:jti:${jti}`);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('rebuilds from Postgres when Redis lost its data', async () => {
+    const jti = randomUUID();
+    await store.revoke([{ kind: 'jti', value: jti, expiresAt: inAMinute() }]);
+    const keys = await redis.keys(`${redisInfo.keyPrefix}*`);
+    await redis.del(...keys);
+    // A fresh store (another replica) must not trust the empty Redis either.
+    const other = new RedisRevocationStore(redis, prisma, redisInfo.keyPrefix);
+    expect(await other.isRevoked(jti, randomUUID())).toBe(true);
+    expect(await redis.exists(`${redisInfo.keyPrefix}revoked:complete`)).toBe(1);
+  });
+
+  it('fails closed while Redis is unreachable and recovers by itself', async () => {
+    const jti = randomUUID();
+    await proxy.cut();
+    await expect(store.isRevoked(jti, randomUUID())).rejects.toBeInstanceOf(RevocationUnavailableError);
+    const entry: RevocationEntry = { kind: 'jti', value: jti, expiresAt: inAMinute() };
+    // The durable record is written even when Redis is down; the caller learns that Redis missed it.
+    await expect(store.revoke([entry])).rejects.toBeInstanceOf(RevocationUnavailableError);
+    expect(await prisma.revocation.count({ where: { value: jti } })).toBe(1);
+    await proxy.restore();
+    await expect
+      .poll(() => store.isRevoked(randomUUID(), randomUUID()).catch(() => 'down'), { timeout: 10_000 })
+      .toBe(false);
+  });
+
+  it('serves the same interface from Postgres alone (embedded mode)', async () => {
+    const pgStore = new PostgresRevocationStore(prisma);
+    const sid = randomUUID();
+    expect(await pgStore.isRevoked(randomUUID(), sid)).toBe(false);
+    await pgStore.revoke([{ kind: 'sid', value: sid, expiresAt: inAMinute() }]);
+    expect(await pgStore.isRevoked(randomUUID(), sid)).toBe(true);
+    // An entry past its expiry covers no live token any more.
+    const old = randomUUID();
+    await pgStore.revoke([{ kind: 'sid', value: old, expiresAt: new Date(Date.now() - 1000) }]);
+    expect(await pgStore.isRevoked(randomUUID(), old)).toBe(false);
+  });
+});
