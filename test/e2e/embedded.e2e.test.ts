@@ -64,7 +64,6 @@ describe('all-in-one server with the CLI', () => {
     const call = await cli(['call', mcpUrl, 'echo', '{"text":"hello from the e2e test"}'], env());
     expect(call.code).toBe(0);
     expect(call.stdout).toContain('hello from the e2e test');
-
   });
 
   it('steps up: whoami needs mcp:identity, which a second login with --scope grants', async () => {

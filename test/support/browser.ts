@@ -31,7 +31,10 @@ export async function logInAndConsent(
   await page.goto(authorizationUrl);
   await page.getByLabel(/username/i).fill(user.username);
   await page.getByLabel(/password/i).fill(user.password);
-  await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"], form input[type="submit"]').first().click()]);
+  await Promise.all([
+    page.waitForNavigation(),
+    page.locator('form button[type="submit"], form input[type="submit"]').first().click(),
+  ]);
   const consent = page.locator(`button[name="decision"][value="${decision}"]`);
   if (await consent.count()) {
     await Promise.all([page.waitForNavigation(), consent.click()]);

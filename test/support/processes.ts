@@ -71,7 +71,12 @@ export interface Result {
 }
 
 /** Runs a command to completion. */
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<Result> {
+export function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  input?: string,
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: 'pipe' });
     let stdout = '';
@@ -85,8 +90,10 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}
 }
 
 /** The real `mcp-auth` binary, as a user runs it. */
-export const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, [cliBin, ...args], env);
-export const startCli = (args: string[], env: NodeJS.ProcessEnv = {}) => start(process.execPath, [cliBin, ...args], env);
+export const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  run(process.execPath, [cliBin, ...args], env);
+export const startCli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  start(process.execPath, [cliBin, ...args], env);
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
