@@ -54,13 +54,14 @@ export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function isBodyParserError(err: unknown): err is { type: string; status: number } {
-  return (
-    typeof err === 'object' &&
-    err !== null &&
-    typeof (err as { type?: unknown }).type === 'string' &&
-    typeof (err as { status?: unknown }).status === 'number'
-  );
+/**
+ * body-parser's errors (and zlib's, for a corrupt gzip body) carry a 4xx `status` and
+ * `expose: true`: the client's fault, so never a 500.
+ */
+function isBodyParserError(err: unknown): err is { type?: string; status: number } {
+  if (typeof err !== 'object' || err === null) return false;
+  const { status, expose } = err as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
 }
 
 /** Express 5 forwards rejected promises to the error handler; this only names the intent. */

@@ -3,6 +3,7 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
+  type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -135,7 +136,7 @@ export function parseVerificationKeys(text: string, source = 'public keys'): Key
     if (!Array.isArray(doc.keys)) throw new KeyError(`${source}: a JWKS needs a "keys" array`);
     for (const jwk of doc.keys) {
       if (jwk.use && jwk.use !== 'sig') continue;
-      const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+      const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
       const alg = algOf(key, source);
       if (jwk.alg && jwk.alg !== alg)
         throw new KeyError(`${source}: key ${String(jwk.kid)} has alg ${String(jwk.alg)}`);

@@ -1,0 +1,24 @@
+import express from 'express';
+import { oauthErrorHandler } from '@mcp-auth/core';
+import { authorizeRouter } from './authorize/router.ts';
+import type { AuthzDeps } from './deps.ts';
+import { jwksRouter } from './jwks.ts';
+import { metadataRouter } from './metadata.ts';
+import { tokenRouter } from './token/router.ts';
+
+export type { AuthzDeps } from './deps.ts';
+
+/**
+ * The authorization server. No catch-all: the embedded mode mounts it beside the other apps, so
+ * paths it does not own fall through to them.
+ */
+export function createApp(deps: AuthzDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(metadataRouter(deps.config));
+  app.use(jwksRouter([deps.signingKey]));
+  app.use(tokenRouter(deps));
+  app.use(authorizeRouter(deps));
+  app.use(oauthErrorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,37 @@
+import { Router } from 'express';
+import { SUPPORTED_SCOPES } from '@mcp-auth/core';
+import type { AuthzConfig } from './config.ts';
+import { publicCors } from './cors.ts';
+import { CLIENT_AUTH_METHODS } from './client-auth/authenticate.ts';
+import { SUPPORTED_GRANT_TYPES } from './token/grants/index.ts';
+
+/** RFC 8414 authorization server metadata. Revocation and introspection join once they exist. */
+export function authorizationServerMetadata(config: AuthzConfig) {
+  const { issuer } = config;
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/oauth/authorize`,
+    token_endpoint: `${issuer}/oauth/token`,
+    registration_endpoint: `${issuer}/oauth/register`,
+    jwks_uri: `${issuer}/oauth/jwks.json`,
+    scopes_supported: [...SUPPORTED_SCOPES],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: [...SUPPORTED_GRANT_TYPES],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    code_challenge_methods_supported: ['S256'],
+    // RFC 9207: the authorization response carries `iss`, so clients can detect mix-up attacks.
+    authorization_response_iss_parameter_supported: true,
+  };
+}
+
+export function metadataRouter(config: AuthzConfig): Router {
+  const router = Router();
+  // Computed once: it depends on configuration only.
+  const body = JSON.stringify(authorizationServerMetadata(config));
+  router.use('/.well-known/oauth-authorization-server', publicCors(['GET']));
+  router.get('/.well-known/oauth-authorization-server', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').type('application/json').send(body);
+  });
+  return router;
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import {
+  invalidGrant,
+  invalidTarget,
+  parseInput,
+  sha256,
+  type AuthorizationCode,
+  type OAuthClient,
+  type OAuthError,
+} from '@mcp-auth/core';
+import { revokeFamily } from '../family.ts';
+import { createRefreshToken, tokenResponse, type Grant } from '../issue.ts';
+import { required } from '../params.ts';
+import { verifyPkceS256 } from '../pkce.ts';
+import { inTransaction } from '../transaction.ts';
+import type { GrantHandler } from './grant.ts';
+
+const schema = z.object({
+  code: required(),
+  redirect_uri: required(),
+  code_verifier: required(),
+  resource: z.string().optional(),
+});
+type Params = z.output<typeof schema>;
+
+const UNAVAILABLE = 'code invalid, expired or already used';
+
+/**
+ * RFC 6749 §4.1.3 with PKCE (RFC 7636) and RFC 8707 resource binding. The code is consumed
+ * first and checked after: a request with a wrong verifier still spends the code, so someone who
+ * intercepted it gets one guess, not as many as they can send within its lifetime.
+ */
+export const authorizationCodeGrant: GrantHandler = async ({ deps, client, params }) => {
+  const input = parseInput(schema, params);
+  const codeHash = sha256(input.code);
+  const now = new Date();
+  const wantsRefresh = client.grantTypes.includes('refresh_token');
+
+  // One transaction, so that a concurrent replay (which waits on the code's row lock and then
+  // finds it used) revokes the refresh token this redemption creates rather than missing it.
+  const outcome = await inTransaction(deps.prisma, async (tx) => {
+    const { count } = await tx.authorizationCode.updateMany({
+      where: { codeHash, usedAt: null },
+      data: { usedAt: now },
+    });
+    if (count === 0) {
+      const used = await tx.authorizationCode.findUnique({ where: { codeHash } });
+      if (used?.usedAt) {
+        // RFC 6749 §4.1.2 / §10.5: a code used twice may have been stolen; withdraw what it issued.
+        const revoked = await revokeFamily(tx, used.familyId, now);
+        deps.logger.warn(
+          { clientId: client.id, familyId: used.familyId, revoked },
+          'authorization code replayed; grant revoked',
+        );
+      }
+      return { error: invalidGrant(UNAVAILABLE) };
+    }
+    const code = await tx.authorizationCode.findUniqueOrThrow({ where: { codeHash } });
+    const error = checkRedemption(code, client, input, now);
+    // Returned, not thrown: throwing would roll back and un-spend the code.
+    if (error) return { error };
+    const grant: Grant = {
+      subject: code.userId,
+      clientId: client.id,
+      scopes: code.scopes,
+      resource: code.resource,
+      familyId: code.familyId,
+    };
+    const refresh = wantsRefresh
+      ? await createRefreshToken(tx, deps.config, { ...grant, userId: code.userId }, now)
+      : undefined;
+    return { grant, refreshToken: refresh?.token };
+  });
+
+  if ('error' in outcome) throw outcome.error;
+  return tokenResponse(deps.config, deps.signingKey, outcome.grant, outcome.refreshToken);
+};
+
+/** Each rule of RFC 6749 §4.1.3, RFC 7636 §4.6 and RFC 8707 §2.2, in that order. */
+function checkRedemption(
+  code: AuthorizationCode,
+  client: OAuthClient,
+  input: Params,
+  now: Date,
+): OAuthError | undefined {
+  // Same description as an unknown code: nothing to learn about other clients' codes.
+  if (code.clientId !== client.id) return invalidGrant(UNAVAILABLE);
+  if (code.expiresAt <= now) return invalidGrant(UNAVAILABLE);
+  if (input.redirect_uri !== code.redirectUri) {
+    return invalidGrant('redirect_uri does not match the authorization request');
+  }
+  if (!verifyPkceS256(input.code_verifier, code.codeChallenge)) {
+    return invalidGrant('code_verifier does not match the code_challenge');
+  }
+  if (input.resource !== undefined && input.resource !== code.resource) {
+    return invalidTarget('resource does not match the authorization request');
+  }
+  return undefined;
+}

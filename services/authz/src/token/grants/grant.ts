@@ -1,0 +1,13 @@
+import type { OAuthClient } from '@mcp-auth/core';
+import type { AuthzDeps } from '../../deps.ts';
+import type { TokenResponse } from '../issue.ts';
+
+export interface GrantContext {
+  deps: AuthzDeps;
+  /** Already authenticated, and registered for this grant type. */
+  client: OAuthClient;
+  params: Readonly<Record<string, string>>;
+}
+
+/** One grant type of the token endpoint (RFC 6749 §4). Throws OAuthError values. */
+export type GrantHandler = (ctx: GrantContext) => Promise<TokenResponse>;

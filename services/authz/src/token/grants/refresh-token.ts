@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import {
+  invalidGrant,
+  invalidScope,
+  invalidTarget,
+  parseInput,
+  parseScope,
+  sha256,
+  type RefreshToken,
+} from '@mcp-auth/core';
+import { lockFamily, revokeFamily } from '../family.ts';
+import { createRefreshToken, tokenResponse, type Grant } from '../issue.ts';
+import { required } from '../params.ts';
+import { inTransaction } from '../transaction.ts';
+import type { GrantHandler } from './grant.ts';
+
+const schema = z.object({
+  refresh_token: required(),
+  scope: z.string().optional(),
+  resource: z.string().optional(),
+});
+
+const UNAVAILABLE = 'refresh token invalid, expired or revoked';
+
+/**
+ * RFC 6749 §6 with rotation (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2): every use returns a successor
+ * and retires the token; a retired token presented again means one of its holders is not the
+ * client, so the whole family is revoked.
+ */
+export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) => {
+  const input = parseInput(schema, params);
+  const tokenHash = sha256(input.refresh_token);
+  const now = new Date();
+  const stored = await deps.prisma.refreshToken.findUnique({ where: { tokenHash } });
+  if (!stored || stored.clientId !== client.id) throw invalidGrant(UNAVAILABLE);
+
+  // The new access token may narrow the grant, never widen it (RFC 6749 §6).
+  const requested = parseScope(input.scope);
+  for (const scope of requested) {
+    if (!stored.scopes.includes(scope)) throw invalidScope(`scope ${scope} was not granted`);
+  }
+  const scopes = requested.length ? requested : stored.scopes;
+  if (input.resource !== undefined && input.resource !== stored.resource) {
+    throw invalidTarget('resource does not match the grant');
+  }
+
+  const outcome = await inTransaction(deps.prisma, async (tx) => {
+    await lockFamily(tx, stored.familyId);
+    // Exactly one of several concurrent uses wins; the others see rotatedAt set and count as reuse.
+    const { count } = await tx.refreshToken.updateMany({
+      where: { id: stored.id, rotatedAt: null, revokedAt: null, expiresAt: { gt: now } },
+      data: { rotatedAt: now },
+    });
+    if (count === 0) {
+      const current = await tx.refreshToken.findUniqueOrThrow({ where: { id: stored.id } });
+      if (isReuse(current)) {
+        const revoked = await revokeFamily(tx, stored.familyId, now);
+        deps.logger.warn(
+          { clientId: client.id, familyId: stored.familyId, revoked },
+          'rotated refresh token reused; grant revoked',
+        );
+      }
+      return { error: invalidGrant(UNAVAILABLE) };
+    }
+    // The successor keeps the original scopes (RFC 6749 §6): narrowing applies to this access token only.
+    const successor = await createRefreshToken(
+      tx,
+      deps.config,
+      {
+        subject: stored.userId,
+        userId: stored.userId,
+        clientId: client.id,
+        scopes: stored.scopes,
+        resource: stored.resource,
+        familyId: stored.familyId,
+      },
+      now,
+    );
+    await tx.refreshToken.update({ where: { id: stored.id }, data: { replacedById: successor.id } });
+    return { refreshToken: successor.token };
+  });
+  if ('error' in outcome) throw outcome.error;
+
+  const grant: Grant = {
+    subject: stored.userId,
+    clientId: client.id,
+    scopes,
+    resource: stored.resource,
+    familyId: stored.familyId,
+  };
+  return tokenResponse(deps.config, deps.signingKey, grant, outcome.refreshToken);
+};
+
+/** Rotated and not yet revoked: a second use of a retired token. */
+const isReuse = (t: RefreshToken) => t.rotatedAt !== null && t.revokedAt === null;

@@ -1,0 +1,73 @@
+import {
+  formatScope,
+  randomToken,
+  sha256,
+  signAccessToken,
+  type Prisma,
+  type SigningKey,
+} from '@mcp-auth/core';
+import type { AuthzConfig } from '../config.ts';
+
+/** RFC 6749 §5.1 successful response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+}
+
+export interface Grant {
+  subject: string;
+  clientId: string;
+  scopes: readonly string[];
+  resource: string;
+  familyId: string;
+}
+
+export function tokenResponse(
+  config: AuthzConfig,
+  signingKey: SigningKey,
+  grant: Grant,
+  refreshToken?: string,
+): TokenResponse {
+  const { token } = signAccessToken(signingKey, {
+    issuer: config.issuer,
+    subject: grant.subject,
+    audience: grant.resource,
+    clientId: grant.clientId,
+    scopes: grant.scopes,
+    sid: grant.familyId,
+    ttlSeconds: config.accessTokenTtl,
+  });
+  return {
+    access_token: token,
+    token_type: 'Bearer',
+    expires_in: config.accessTokenTtl,
+    scope: formatScope(grant.scopes),
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+  };
+}
+
+/** A new opaque refresh token; only its hash is stored. Returns the token and its row id. */
+export async function createRefreshToken(
+  tx: Prisma.TransactionClient,
+  config: AuthzConfig,
+  grant: Grant & { userId: string },
+  now: Date,
+): Promise<{ token: string; id: string }> {
+  const token = randomToken();
+  const row = await tx.refreshToken.create({
+    data: {
+      tokenHash: sha256(token),
+      familyId: grant.familyId,
+      clientId: grant.clientId,
+      userId: grant.userId,
+      scopes: [...grant.scopes],
+      resource: grant.resource,
+      expiresAt: new Date(now.getTime() + config.refreshTokenTtl * 1000),
+    },
+    select: { id: true },
+  });
+  return { token, id: row.id };
+}

@@ -1,0 +1,16 @@
+import { safeEqual, sha256 } from '@mcp-auth/core';
+
+// RFC 7636 §4.1: 43–128 characters of the unreserved set.
+const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+/**
+ * RFC 7636 §4.6 with S256, the only method we accept: base64url(SHA-256(verifier)) equals the
+ * stored challenge. A malformed verifier simply fails verification (invalid_grant), like a wrong
+ * one: it can never match a challenge made from a well-formed verifier, and the code is spent
+ * either way.
+ */
+export function verifyPkceS256(verifier: string, challenge: string): boolean {
+  if (!VERIFIER.test(verifier)) return false;
+  // core sha256 is exactly the S256 transform: base64url of the digest of the ASCII verifier.
+  return safeEqual(sha256(verifier), challenge);
+}

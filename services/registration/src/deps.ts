@@ -1,0 +1,9 @@
+import type { Logger, PrismaClient } from '@mcp-auth/core';
+import type { RegistrationConfig } from './config.ts';
+
+/** Everything the registration service needs; main.ts wires real ones, tests their own. */
+export interface RegistrationDeps {
+  config: RegistrationConfig;
+  prisma: PrismaClient;
+  logger: Logger;
+}

@@ -1,0 +1,32 @@
+import type { RequestHandler } from 'express';
+import { noStore, randomToken, sha256 } from '@mcp-auth/core';
+import { clientInformation, metadataColumns } from '../client-record.ts';
+import type { RegistrationDeps } from '../deps.ts';
+import { isConfidential, validateClientMetadata } from '../metadata/validate.ts';
+
+/**
+ * `POST /oauth/register` (RFC 7591 §3). The client secret and the registration access token are
+ * returned here once and stored only as hashes.
+ */
+export function register({ config, prisma, logger }: RegistrationDeps): RequestHandler {
+  return async (req, res) => {
+    const metadata = validateClientMetadata(req.body);
+    const clientSecret = isConfidential(metadata) ? randomToken(32) : undefined;
+    const registrationAccessToken = randomToken(32);
+    const client = await prisma.oAuthClient.create({
+      data: {
+        id: randomToken(16),
+        secretHash: clientSecret === undefined ? null : sha256(clientSecret),
+        secretExpiresAt: null,
+        registrationAccessTokenHash: sha256(registrationAccessToken),
+        ...metadataColumns(metadata),
+      },
+    });
+    logger.info(
+      { client_id: client.id, token_endpoint_auth_method: metadata.token_endpoint_auth_method },
+      'client registered',
+    );
+    noStore(res);
+    res.status(201).json(clientInformation(client, config.issuer, { registrationAccessToken, clientSecret }));
+  };
+}

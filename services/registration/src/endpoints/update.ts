@@ -1,0 +1,52 @@
+import type { RequestHandler } from 'express';
+import { noStore, randomToken, sha256 } from '@mcp-auth/core';
+import { clientInformation, metadataColumns } from '../client-record.ts';
+import type { RegistrationDeps } from '../deps.ts';
+import { checkUpdateFields } from '../metadata/update-fields.ts';
+import { isConfidential, validateClientMetadata } from '../metadata/validate.ts';
+import { authorizeRegistration, invalidRegistrationToken, isRecordGone } from '../registration-token.ts';
+
+/**
+ * `PUT /oauth/register/:client_id` (RFC 7592 §2.2): the body replaces the registered metadata
+ * (omitted fields are removed) and passes the same checks as a registration. A client that
+ * becomes confidential gets a secret, returned once; one that becomes public loses its secret.
+ */
+export function updateRegistration({ config, prisma, logger }: RegistrationDeps): RequestHandler {
+  return async (req, res) => {
+    const { client, registrationAccessToken } = await authorizeRegistration(prisma, req);
+    checkUpdateFields(req.body, { client, registrationAccessToken, issuer: config.issuer });
+    const metadata = validateClientMetadata(req.body);
+
+    const confidential = isConfidential(metadata);
+    const clientSecret = confidential && client.secretHash === null ? randomToken(32) : undefined;
+    let updated;
+    try {
+      updated = await prisma.oAuthClient.update({
+        // Conditional on the token hash, so a concurrent delete cannot be overwritten.
+        where: { id: client.id, registrationAccessTokenHash: client.registrationAccessTokenHash },
+        data: {
+          secretHash: !confidential
+            ? null
+            : clientSecret !== undefined
+              ? sha256(clientSecret)
+              : client.secretHash,
+          secretExpiresAt: confidential ? client.secretExpiresAt : null,
+          ...metadataColumns(metadata),
+        },
+      });
+    } catch (err) {
+      if (isRecordGone(err)) throw invalidRegistrationToken();
+      throw err;
+    }
+    logger.info(
+      {
+        client_id: client.id,
+        token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+        new_secret: !!clientSecret,
+      },
+      'client updated',
+    );
+    noStore(res);
+    res.json(clientInformation(updated, config.issuer, { registrationAccessToken, clientSecret }));
+  };
+}
