@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { ErrorRequestHandler, Express, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
 import type { z } from 'zod';
 import { OAuthError } from './errors.ts';
@@ -28,27 +28,27 @@ export function noStore(res: Response): void {
 }
 
 /**
- * Renders every error as RFC 6749 §5.2 JSON. Anything a client can send ends as a 4xx; only our
- * own faults are 500 (logged, with no detail leaked).
+ * Any thrown value as an OAuthError: ours as they are, body-parser's as the client's fault (4xx),
+ * anything else as our own fault (logged, 500, no detail leaked).
  */
+export function toOAuthError(err: unknown, logger: Logger, req: Request): OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (isBodyParserError(err)) {
+    if (err.type === 'entity.too.large') return new OAuthError('invalid_request', 'request body too large', 413);
+    if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
+      return new OAuthError('invalid_request', 'unsupported body encoding', 415);
+    }
+    return new OAuthError('invalid_request', 'malformed request body', err.status);
+  }
+  logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+  return new OAuthError('server_error', 'internal error', 500);
+}
+
+/** Renders every error as RFC 6749 §5.2 JSON. */
 export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    let e: OAuthError;
-    if (err instanceof OAuthError) {
-      e = err;
-    } else if (isBodyParserError(err)) {
-      e =
-        err.type === 'entity.too.large'
-          ? new OAuthError('invalid_request', 'request body too large', 413)
-          : err.type === 'encoding.unsupported' || err.type === 'charset.unsupported'
-            ? new OAuthError('invalid_request', 'unsupported body encoding', 415)
-            : new OAuthError('invalid_request', 'malformed request body');
-    } else {
-      logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
-      e = new OAuthError('server_error', 'internal error', 500);
-    }
-    if (e.status >= 500 && e.status !== 500) logger.warn({ error: e.error, path: req.path }, e.description);
+    const e = toOAuthError(err, logger, req);
     noStore(res);
     res.status(e.status).set(e.headers).json(e.toJSON());
   };

@@ -1,0 +1,79 @@
+import type { RequestHandler } from 'express';
+import { OAuthError, randomToken, sha256, type OAuthClient } from '@mcp-auth/core';
+import type { AuthzDeps } from '../deps.ts';
+import { setBindingCookie } from './binding-cookie.ts';
+import { checkClient } from './checks/check-client.ts';
+import { checkGrantType } from './checks/check-grant-type.ts';
+import { checkPkce } from './checks/check-pkce.ts';
+import { checkRedirectUri } from './checks/check-redirect-uri.ts';
+import { checkResource } from './checks/check-resource.ts';
+import { checkResponseType } from './checks/check-response-type.ts';
+import { checkScope } from './checks/check-scope.ts';
+import { readParams, single, type RawParams } from './params.ts';
+import { authorizationResponseUrl, redirectTo } from './redirect.ts';
+
+/**
+ * `GET|POST /oauth/authorize` (RFC 6749 §4.1.1, OAuth 2.1 §4.1.1). Validates the request step by
+ * step, stores it, binds it to this browser, and sends the person to the login page.
+ */
+export function authorizationEndpoint(deps: AuthzDeps): RequestHandler {
+  const { config, prisma } = deps;
+  const findClient = (id: string) => prisma.oAuthClient.findUnique({ where: { id } });
+
+  return async (req, res) => {
+    const params = readParams(req.method === 'GET' ? req.query : req.body);
+
+    // Until the client and its redirect URI are established, errors are thrown to the page
+    // error handler: redirecting to an unverified URI would make us an open redirector.
+    const client = await checkClient(params, findClient);
+    const redirectUri = checkRedirectUri(client, params);
+
+    let state: string | undefined;
+    let validated: ReturnType<typeof checkRequest>;
+    try {
+      state = single(params, 'state');
+      validated = checkRequest(params, client, config.resource);
+    } catch (err) {
+      if (!(err instanceof OAuthError)) throw err;
+      deps.logger.info({ clientId: client.id, error: err.error }, err.description);
+      return redirectTo(
+        res,
+        authorizationResponseUrl(redirectUri, {
+          error: err.error,
+          error_description: err.description,
+          state,
+          iss: config.issuer,
+        }),
+      );
+    }
+
+    const now = Date.now();
+    // Abandoned requests go here rather than in a timer: the table stays small with no extra job.
+    await prisma.authorizationRequest.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
+    const id = randomToken();
+    const binding = randomToken();
+    await prisma.authorizationRequest.create({
+      data: {
+        id,
+        clientId: client.id,
+        redirectUri,
+        state: state ?? null,
+        ...validated,
+        bindingHash: sha256(binding),
+        csrfToken: randomToken(),
+        expiresAt: new Date(now + config.authRequestTtl * 1000),
+      },
+    });
+    setBindingCookie(res, binding, config);
+    redirectTo(res, `${config.issuer}/oauth/login?request=${encodeURIComponent(id)}`);
+  };
+}
+
+/** The checks whose failures may be reported to the (now trusted) redirect URI. */
+function checkRequest(params: RawParams, client: OAuthClient, resource: string) {
+  checkResponseType(params);
+  const pkce = checkPkce(params);
+  checkGrantType(client);
+  const scopes = checkScope(client, params);
+  return { ...pkce, scopes, resource: checkResource(params, resource) };
+}

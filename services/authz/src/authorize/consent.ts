@@ -1,0 +1,70 @@
+import type { RequestHandler } from 'express';
+import { invalidRequest, parseInput } from '@mcp-auth/core';
+import { z } from 'zod';
+import type { AuthzDeps } from '../deps.ts';
+import { consentPage } from '../pages/consent-page.ts';
+import { formTargetOf, sendPage } from '../pages/send-page.ts';
+import { checkBinding, checkCsrf, clientDisplay, loadFlow, siteOf, type Flow } from './flow.ts';
+import { issueCode } from './issue-code.ts';
+import { authorizationResponseUrl, redirectTo } from './redirect.ts';
+import { rememberConsent } from './remembered-consent.ts';
+
+const consentForm = z.object({
+  request: z.string().optional(),
+  csrf_token: z.string().optional(),
+  decision: z.string().optional(),
+});
+const decision = z.enum(['approve', 'deny']);
+
+const loginUrl = (deps: AuthzDeps, flow: Flow) =>
+  `${deps.config.issuer}/oauth/login?request=${encodeURIComponent(flow.id)}`;
+
+/** `GET /oauth/consent?request=…`: only once someone has logged in for this request. */
+export function showConsent(deps: AuthzDeps): RequestHandler {
+  return async (req, res) => {
+    const flow = await loadFlow(deps.prisma, req.query.request);
+    checkBinding(req, flow);
+    if (!flow.user) return redirectTo(res, loginUrl(deps, flow));
+    const page = consentPage({
+      site: siteOf(deps.config.issuer),
+      requestId: flow.id,
+      csrfToken: flow.csrfToken,
+      ...clientDisplay(flow),
+      username: flow.user.username,
+      resource: flow.resource,
+      scopes: flow.scopes,
+    });
+    sendPage(res, 200, page, { formTargets: formTargetOf(flow.redirectUri) });
+  };
+}
+
+/** `POST /oauth/consent`: Allow issues a code and remembers the consent; Deny answers access_denied. */
+export function submitConsent(deps: AuthzDeps): RequestHandler {
+  return async (req, res) => {
+    const form = parseInput(consentForm, req.body ?? {});
+    const flow = await loadFlow(deps.prisma, form.request);
+    checkBinding(req, flow);
+    checkCsrf(flow, form.csrf_token);
+    if (!flow.user) return redirectTo(res, loginUrl(deps, flow));
+    const choice = parseInput(decision, form.decision, () =>
+      invalidRequest('decision must be approve or deny'),
+    );
+
+    if (choice === 'deny') {
+      await deps.prisma.authorizationRequest.deleteMany({ where: { id: flow.id } });
+      deps.logger.info({ userId: flow.user.id, clientId: flow.clientId }, 'consent denied');
+      return redirectTo(
+        res,
+        authorizationResponseUrl(flow.redirectUri, {
+          error: 'access_denied',
+          error_description: 'The user denied the request',
+          state: flow.state ?? undefined,
+          iss: deps.config.issuer,
+        }),
+      );
+    }
+    const key = { userId: flow.user.id, clientId: flow.clientId, resource: flow.resource };
+    await rememberConsent(deps.prisma, key, flow.scopes);
+    redirectTo(res, await issueCode(deps, flow, flow.user.id));
+  };
+}

@@ -1,0 +1,70 @@
+import type { Request } from 'express';
+import {
+  isLoopbackHost,
+  OAuthError,
+  safeEqual,
+  sha256,
+  type AuthorizationRequest,
+  type OAuthClient,
+  type PrismaClient,
+  type User,
+} from '@mcp-auth/core';
+import { readBindingCookie } from './binding-cookie.ts';
+
+/** An authorization request in progress, as the login and consent steps see it. */
+export type Flow = AuthorizationRequest & { client: OAuthClient; user: User | null };
+
+export const flowExpired = () =>
+  new OAuthError(
+    'invalid_request',
+    'Your login session has expired or is unknown. Start again from the app.',
+  );
+
+const csrfFailed = (why: string) => new OAuthError('invalid_request', `CSRF check failed: ${why}`, 403);
+
+/** The request named by `request` (query or form), if it exists and has not expired. */
+export async function loadFlow(prisma: PrismaClient, requestId: unknown, now = new Date()): Promise<Flow> {
+  if (typeof requestId !== 'string' || requestId === '' || requestId.length > 128) throw flowExpired();
+  const flow = await prisma.authorizationRequest.findUnique({
+    where: { id: requestId },
+    include: { client: true, user: true },
+  });
+  if (!flow) throw flowExpired();
+  if (flow.expiresAt <= now) {
+    await prisma.authorizationRequest.deleteMany({ where: { id: flow.id } });
+    throw flowExpired();
+  }
+  return flow;
+}
+
+/** Only the browser that sent the authorization request may log in and consent for it. */
+export function checkBinding(req: Request, flow: Pick<AuthorizationRequest, 'bindingHash'>): void {
+  const binding = readBindingCookie(req);
+  if (!binding || !safeEqual(sha256(binding), flow.bindingHash)) {
+    throw csrfFailed(
+      'this sign-in was started in another browser or window, or a newer sign-in replaced it. Start again from the app.',
+    );
+  }
+}
+
+/** The form must carry the token we put in it, so another site cannot post it for the user. */
+export function checkCsrf(flow: Pick<AuthorizationRequest, 'csrfToken'>, token: unknown): void {
+  if (typeof token !== 'string' || token === '' || !safeEqual(token, flow.csrfToken)) {
+    throw csrfFailed(
+      'the form is missing its security token or it does not match. Start again from the app.',
+    );
+  }
+}
+
+/** What the pages show about the client and where the answer goes. */
+export function clientDisplay(flow: Pick<Flow, 'client' | 'redirectUri'>) {
+  const redirect = new URL(flow.redirectUri);
+  return {
+    clientName: flow.client.clientName || flow.client.id,
+    clientNamed: Boolean(flow.client.clientName),
+    clientHost: redirect.host,
+    clientLocal: isLoopbackHost(redirect.hostname),
+  };
+}
+
+export const siteOf = (issuer: string) => new URL(issuer).host;

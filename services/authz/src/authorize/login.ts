@@ -1,0 +1,70 @@
+import type { RequestHandler } from 'express';
+import { parseInput } from '@mcp-auth/core';
+import { z } from 'zod';
+import type { AuthzDeps } from '../deps.ts';
+import { loginPage } from '../pages/login-page.ts';
+import { formTargetOf, sendPage } from '../pages/send-page.ts';
+import { authenticate } from './authenticate.ts';
+import { checkBinding, checkCsrf, clientDisplay, flowExpired, loadFlow, siteOf, type Flow } from './flow.ts';
+import { issueCode } from './issue-code.ts';
+import { redirectTo } from './redirect.ts';
+import { consentCovers } from './remembered-consent.ts';
+
+const INCORRECT = 'Incorrect username or password.';
+
+// Lengths bound the work a request can cause (scrypt over a megabyte of "password").
+const loginForm = z.object({
+  request: z.string().optional(),
+  csrf_token: z.string().optional(),
+  username: z.string().max(256).optional(),
+  password: z.string().max(1024).optional(),
+});
+
+function render(deps: AuthzDeps, flow: Flow, extra: { username?: string; error?: string } = {}) {
+  return loginPage({
+    site: siteOf(deps.config.issuer),
+    requestId: flow.id,
+    csrfToken: flow.csrfToken,
+    ...clientDisplay(flow),
+    ...extra,
+  });
+}
+
+/** `GET /oauth/login?request=…` */
+export function showLogin(deps: AuthzDeps): RequestHandler {
+  return async (req, res) => {
+    const flow = await loadFlow(deps.prisma, req.query.request);
+    checkBinding(req, flow);
+    sendPage(res, 200, render(deps, flow), { formTargets: formTargetOf(flow.redirectUri) });
+  };
+}
+
+/** `POST /oauth/login`: checks the flow, then the credentials, then whether consent is needed. */
+export function submitLogin(deps: AuthzDeps): RequestHandler {
+  return async (req, res) => {
+    const form = parseInput(loginForm, req.body ?? {});
+    const flow = await loadFlow(deps.prisma, form.request);
+    checkBinding(req, flow);
+    checkCsrf(flow, form.csrf_token);
+
+    const user = await authenticate(deps.prisma, form.username, form.password);
+    if (!user) {
+      deps.logger.info({ clientId: flow.clientId }, 'login failed');
+      return sendPage(res, 401, render(deps, flow, { username: form.username, error: INCORRECT }), {
+        formTargets: formTargetOf(flow.redirectUri),
+      });
+    }
+    const bound = await deps.prisma.authorizationRequest.updateMany({
+      where: { id: flow.id },
+      data: { userId: user.id },
+    });
+    if (bound.count !== 1) throw flowExpired();
+    deps.logger.info({ userId: user.id, clientId: flow.clientId }, 'login succeeded');
+
+    const key = { userId: user.id, clientId: flow.clientId, resource: flow.resource };
+    if (await consentCovers(deps.prisma, key, flow.scopes)) {
+      return redirectTo(res, await issueCode(deps, flow, user.id));
+    }
+    redirectTo(res, `${deps.config.issuer}/oauth/consent?request=${encodeURIComponent(flow.id)}`);
+  };
+}

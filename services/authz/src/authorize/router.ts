@@ -1,0 +1,27 @@
+import express, { Router } from 'express';
+import type { AuthzDeps } from '../deps.ts';
+import { authorizationEndpoint } from './authorization-endpoint.ts';
+import { showConsent, submitConsent } from './consent.ts';
+import { showLogin, submitLogin } from './login.ts';
+import { pageErrorHandler } from './page-errors.ts';
+
+/**
+ * The browser side of the authorization code flow: `/oauth/authorize`, then the login and consent
+ * pages. Only these paths are answered; anything else falls through to the other apps.
+ */
+export function authorizeRouter(deps: AuthzDeps): Router {
+  const router = Router();
+  // Forms only, parsed only on these routes. `extended: false` keeps values flat (strings or
+  // arrays of strings), which is what the parameter checks expect.
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+
+  const authorize = authorizationEndpoint(deps);
+  router.get('/oauth/authorize', authorize);
+  router.post('/oauth/authorize', form, authorize);
+  router.get('/oauth/login', showLogin(deps));
+  router.post('/oauth/login', form, submitLogin(deps));
+  router.get('/oauth/consent', showConsent(deps));
+  router.post('/oauth/consent', form, submitConsent(deps));
+  router.use(pageErrorHandler(deps));
+  return router;
+}

@@ -1,0 +1,52 @@
+import { html, type SafeHtml } from './html.ts';
+import { layout } from './layout.ts';
+import { describeScope } from './scope-descriptions.ts';
+
+export interface ConsentPageInput {
+  site: string;
+  requestId: string;
+  csrfToken: string;
+  clientName: string;
+  clientHost: string;
+  /** Whether the name is the client's own claim (DCR, CIMD) rather than its id. */
+  clientNamed: boolean;
+  /** The redirect URI is on this computer (a native app's loopback listener, RFC 8252). */
+  clientLocal: boolean;
+  username: string;
+  resource: string;
+  scopes: readonly string[];
+}
+
+function hint(p: ConsentPageInput): string {
+  const names = p.clientNamed ? 'Apps choose their own names. ' : '';
+  return p.clientLocal
+    ? `${names}This is an app on your own computer. Continue only if you started this sign-in yourself.`
+    : `${names}Continue only if you trust this site and started this sign-in yourself.`;
+}
+
+export function consentPage(p: ConsentPageInput): SafeHtml {
+  const body = html`<h1 id="page-title">Allow ${p.clientName} to access your account?</h1>
+    <p class="ident">Signed in as <strong>${p.username}</strong></p>
+    <div class="destination">
+      <span class="label">After you answer, you will be sent to</span>
+      <span class="host">${p.clientHost}</span>
+      <span class="hint">${hint(p)}</span>
+    </div>
+    <h2 id="scopes-title">${p.clientName} will be able to:</h2>
+    <ul class="scopes" aria-labelledby="scopes-title">
+      ${p.scopes.map((s) => html`<li>${describeScope(s)}<span class="name">${s}</span></li>`)}
+    </ul>
+    <dl class="details">
+      <dt>MCP server</dt>
+      <dd>${p.resource}</dd>
+    </dl>
+    <form method="post" action="consent">
+      <input type="hidden" name="request" value="${p.requestId}" />
+      <input type="hidden" name="csrf_token" value="${p.csrfToken}" />
+      <div class="actions">
+        <button type="submit" name="decision" value="deny">Deny</button>
+        <button type="submit" name="decision" value="approve" class="primary">Allow</button>
+      </div>
+    </form>`;
+  return layout({ title: `Allow access to ${p.clientName}?`, site: p.site, body });
+}

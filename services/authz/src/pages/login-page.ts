@@ -1,0 +1,48 @@
+import { html, type SafeHtml } from './html.ts';
+import { layout } from './layout.ts';
+
+export interface LoginPageInput {
+  /** The authorization server's host, shown in the frame. */
+  site: string;
+  requestId: string;
+  csrfToken: string;
+  clientName: string;
+  /** The host of the redirect URI: where the person will be sent afterwards. */
+  clientHost: string;
+  /** Kept after a failed attempt so only the password must be typed again. */
+  username?: string;
+  error?: string;
+}
+
+export function loginPage(p: LoginPageInput): SafeHtml {
+  const body = html`<h1 id="page-title">Sign in</h1>
+    <p class="lead">to continue to <strong>${p.clientName}</strong> at <strong>${p.clientHost}</strong></p>
+    ${p.error && html`<div class="alert" role="alert" id="login-error">${p.error}</div>`}
+    <form method="post" action="login">
+      <input type="hidden" name="request" value="${p.requestId}" />
+      <input type="hidden" name="csrf_token" value="${p.csrfToken}" />
+      <label for="username">Username</label>
+      <input
+        type="text"
+        id="username"
+        name="username"
+        value="${p.username ?? ''}"
+        autocomplete="username"
+        autocapitalize="none"
+        spellcheck="false"
+        required
+        maxlength="64"
+        ${p.error && html` aria-describedby="login-error"`}${!p.username && html` autofocus`}
+      />
+      <label for="password">Password</label>
+      <input
+        type="password"
+        id="password"
+        name="password"
+        autocomplete="current-password"
+        required${!!p.username && html` autofocus`}
+      />
+      <button type="submit" class="primary block">Sign in</button>
+    </form>`;
+  return layout({ title: 'Sign in', site: p.site, body });
+}

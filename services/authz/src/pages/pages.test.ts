@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { consentPage } from './consent-page.ts';
+import { errorPage } from './error-page.ts';
+import { STYLE_HASH } from './layout.ts';
+import { loginPage } from './login-page.ts';
+import { contentSecurityPolicy, formTargetOf } from './send-page.ts';
+
+const evil = '<img src=x onerror=alert(1)>"\'';
+const login = loginPage({
+  site: 'auth.example',
+  requestId: 'req"1',
+  csrfToken: 'tok<en>',
+  clientName: evil,
+  clientHost: 'app.example',
+  username: evil,
+  error: 'Incorrect username or password.',
+}).value;
+const consent = consentPage({
+  site: 'auth.example',
+  requestId: 'req1',
+  csrfToken: 'tok',
+  clientName: evil,
+  clientNamed: true,
+  clientLocal: false,
+  clientHost: 'app.example',
+  username: evil,
+  resource: 'https://auth.example/mcp',
+  scopes: ['mcp:tools', evil],
+}).value;
+
+describe('pages', () => {
+  it('escape every value that comes from a client or a person', () => {
+    for (const page of [login, consent, errorPage({ site: 's', error: evil, description: evil }).value]) {
+      expect(page).not.toContain('<img');
+      expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;&quot;&#39;');
+    }
+    expect(login).toContain('value="req&quot;1"');
+    expect(login).toContain('value="tok&lt;en&gt;"');
+  });
+
+  it('have exactly the one stylesheet the CSP allows', () => {
+    const styles = [...login.matchAll(/<style>([\s\S]*?)<\/style>/g)];
+    expect(styles).toHaveLength(1);
+    const hash = createHash('sha256').update(styles[0]![1]!).digest('base64');
+    expect(STYLE_HASH).toBe(`'sha256-${hash}'`);
+    expect(login).not.toMatch(/\sstyle=/);
+    expect(login).not.toMatch(/<script/);
+  });
+
+  it('declare the language and label every input', () => {
+    expect(login).toMatch(/<html lang="en">/);
+    expect(login).toMatch(/<label for="username">Username<\/label>/);
+    expect(login).toMatch(/<label for="password">Password<\/label>/);
+    expect(login).toMatch(/role="alert"/);
+  });
+
+  it('put Deny before Allow, so pressing Enter does not approve', () => {
+    expect(consent.indexOf('value="deny"')).toBeLessThan(consent.indexOf('value="approve"'));
+  });
+});
+
+describe('content security policy', () => {
+  it('allows forms to post to us and to end at the client, nothing else', () => {
+    const csp = contentSecurityPolicy(formTargetOf('http://127.0.0.1:5000/callback?x=1'));
+    expect(csp).toContain("form-action 'self' http://127.0.0.1:5000;");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(contentSecurityPolicy()).toContain("form-action 'self';");
+  });
+
+  it('names no origin for a URI that has none', () => {
+    expect(formTargetOf('com.example.app:/callback')).toEqual([]);
+    expect(formTargetOf('not a uri')).toEqual([]);
+  });
+});

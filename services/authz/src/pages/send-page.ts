@@ -1,0 +1,58 @@
+import type { Response } from 'express';
+import type { SafeHtml } from './html.ts';
+import { STYLE_HASH } from './layout.ts';
+
+/**
+ * Headers for every response of the login flow, pages and redirects alike: nothing cached (they
+ * carry codes and CSRF tokens), no Referer leaking a code or request id to the next site.
+ */
+export function flowHeaders(res: Response): void {
+  res.set({
+    'Cache-Control': 'no-store',
+    Pragma: 'no-cache',
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+  });
+}
+
+/**
+ * `formTargets` are origins a form on the page may end up at. Chromium applies `form-action` to
+ * the redirects that follow a form post too, and our login and consent posts answer with a 303 to
+ * the client's redirect URI; so the page allows its own origin plus exactly that one.
+ */
+export function contentSecurityPolicy(formTargets: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    `style-src ${STYLE_HASH}`,
+    `form-action 'self'${formTargets.map((o) => ` ${o}`).join('')}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+/** The origin of a redirect URI as a CSP source, or nothing when it has none we can name. */
+export function formTargetOf(redirectUri: string): string[] {
+  try {
+    const origin = new URL(redirectUri).origin;
+    return origin === 'null' ? [] : [origin];
+  } catch {
+    return [];
+  }
+}
+
+export function sendPage(
+  res: Response,
+  status: number,
+  page: SafeHtml,
+  opts: { formTargets?: readonly string[] } = {},
+): void {
+  flowHeaders(res);
+  res
+    .status(status)
+    .set({
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': contentSecurityPolicy(opts.formTargets),
+      'X-Frame-Options': 'DENY',
+    })
+    .send(page.value);
+}

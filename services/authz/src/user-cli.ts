@@ -1,0 +1,116 @@
+import { ConfigError, createPrisma, loadConfig, postgresUrl } from '@mcp-auth/core';
+import { createUser, setPassword, UserError, validatePassword, validateUsername } from './users.ts';
+
+/**
+ * `npm run user -- add <name>` and `npm run user -- passwd <name>`. The password comes from a
+ * prompt that does not echo when run in a terminal, else from the first line of stdin (scripts:
+ * `printf '%s\n' "$PW" | npm run user -- add alice`), never from the command line, where other
+ * users of the machine could read it.
+ */
+
+const USAGE = `usage: npm run user -- add <username>     create a user
+       npm run user -- passwd <username>  set a new password
+The password is read from a prompt, or from the first line of stdin when it is not a terminal.
+Needs DATABASE_URL.`;
+
+const EXIT_USAGE = 2;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, username, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if ((command !== 'add' && command !== 'passwd') || !username || rest.length > 0) {
+    console.error(USAGE);
+    return EXIT_USAGE;
+  }
+  validateUsername(username);
+  const { DATABASE_URL } = loadConfig({ DATABASE_URL: postgresUrl });
+  const password = await readPassword(
+    command === 'add' ? `Password for new user ${username}: ` : `New password for ${username}: `,
+  );
+  validatePassword(password);
+
+  const prisma = createPrisma(DATABASE_URL, { max: 1 });
+  try {
+    if (command === 'add') {
+      await createUser(prisma, username, password);
+      console.log(`created user ${username}`);
+    } else {
+      await setPassword(prisma, username, password);
+      console.log(`password changed for ${username}`);
+    }
+  } finally {
+    await prisma.$disconnect();
+  }
+  return 0;
+}
+
+async function readPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const line = (await readAll(process.stdin)).split('\n')[0]?.replace(/\r$/, '') ?? '';
+    if (line === '') throw new UserError('no password on stdin (give it as the first line)');
+    return line;
+  }
+  const password = await promptHidden(prompt);
+  validatePassword(password);
+  if ((await promptHidden('Repeat the password: ')) !== password) {
+    throw new UserError('the passwords do not match');
+  }
+  return password;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  stream.setEncoding('utf8');
+  for await (const chunk of stream) text += chunk as string;
+  return text;
+}
+
+/** Reads one line from the terminal in raw mode, printing nothing of what is typed. */
+function promptHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (result: () => void) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      result();
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return finish(() => resolve(value));
+        if (ch === '\u0003') return finish(() => reject(new UserError('cancelled')));
+        if (ch === '\u0004') {
+          if (value === '') return finish(() => reject(new UserError('cancelled')));
+          continue;
+        }
+        if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    stdin.setEncoding('utf8');
+    // Raw mode before the prompt, so nothing typed right after it is echoed.
+    stdin.setRawMode(true);
+    process.stderr.write(prompt);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UserError || err instanceof ConfigError) {
+      console.error(`error: ${err.message}`);
+    } else {
+      // A database that cannot be reached or refuses us: the last line of the message says why.
+      const message = err instanceof Error ? err.message.trim().split('\n').pop() : String(err);
+      console.error(`error: ${message}`);
+    }
+    process.exit(1);
+  },
+);
