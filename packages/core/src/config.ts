@@ -13,11 +13,13 @@ export function loadConfig<S extends z.ZodRawShape>(
   shape: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.output<z.ZodObject<S>> {
-  const result = z.object(shape).safeParse(env);
+  // An empty value is unset: compose files and shells write `VAR=` for "not given".
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = z.object(shape).safeParse(given);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    const missing = issue.code === 'invalid_type' && env[name] === undefined;
+    const missing = issue.code === 'invalid_type' && given[name] === undefined;
     return `${name}: ${missing ? 'is required but not set' : issue.message}`;
   });
   throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);

@@ -34,7 +34,8 @@ export function noStore(res: Response): void {
 export function toOAuthError(err: unknown, logger: Logger, req: Request): OAuthError {
   if (err instanceof OAuthError) return err;
   if (isBodyParserError(err)) {
-    if (err.type === 'entity.too.large') return new OAuthError('invalid_request', 'request body too large', 413);
+    if (err.type === 'entity.too.large')
+      return new OAuthError('invalid_request', 'request body too large', 413);
     if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
       return new OAuthError('invalid_request', 'unsupported body encoding', 415);
     }

@@ -62,8 +62,16 @@ async function main() {
     const app = express();
     app.disable('x-powered-by');
     app.use(healthRoutes({ postgres: () => prisma.$queryRaw`SELECT 1` }));
-    app.use(createRegistrationApp({ config: { issuer: authzConfig.issuer }, prisma, logger: logger.child({ app: 'registration' }) }));
-    app.use(createAuthzApp({ config: authzConfig, prisma, signingKey, logger: logger.child({ app: 'authz' }) }));
+    app.use(
+      createRegistrationApp({
+        config: { issuer: authzConfig.issuer },
+        prisma,
+        logger: logger.child({ app: 'registration' }),
+      }),
+    );
+    app.use(
+      createAuthzApp({ config: authzConfig, prisma, signingKey, logger: logger.child({ app: 'authz' }) }),
+    );
     app.use(
       createMcpApp({
         config: mcpConfigFrom({ PUBLIC_URL: publicUrl, MCP_RESOURCE_URL: authzConfig.resource }),

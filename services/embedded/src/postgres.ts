@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '@mcp-auth/core';
@@ -19,13 +19,19 @@ const DATABASE = 'mcp_auth';
 async function readConnection(file: string): Promise<{ port: number; password: string } | undefined> {
   try {
     const c = JSON.parse(await readFile(file, 'utf8')) as { port?: unknown; password?: unknown };
-    return typeof c.port === 'number' && typeof c.password === 'string' ? { port: c.port, password: c.password } : undefined;
+    return typeof c.port === 'number' && typeof c.password === 'string'
+      ? { port: c.port, password: c.password }
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-const isFree = (port: number) => freePort(port).then(() => true, () => false);
+const isFree = (port: number) =>
+  freePort(port).then(
+    () => true,
+    () => false,
+  );
 
 function freePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,6 +48,9 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   const databaseDir = join(dataDir, 'postgres');
   const connectionFile = join(dataDir, 'postgres.json');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // As root, Postgres runs as its own system user, which must be able to pass through DATA_DIR
+  // to reach DATA_DIR/postgres (traverse only: it still cannot list or read our other files).
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o711);
   const initialised = existsSync(join(databaseDir, 'PG_VERSION'));
   const saved = initialised ? await readConnection(connectionFile) : undefined;
   const password = saved?.password ?? randomBytes(24).toString('base64url');

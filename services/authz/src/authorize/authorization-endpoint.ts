@@ -74,6 +74,6 @@ function checkRequest(params: RawParams, client: OAuthClient, resource: string) 
   checkResponseType(params);
   const pkce = checkPkce(params);
   checkGrantType(client);
-  const scopes = checkScope(client, params);
+  const scopes = checkScope(params);
   return { ...pkce, scopes, resource: checkResource(params, resource) };
 }
