@@ -11,7 +11,7 @@ import { createUser, setPassword, UserError, validatePassword, validateUsername 
 const USAGE = `usage: npm run user -- add <username>     create a user
        npm run user -- passwd <username>  set a new password
 The password is read from a prompt, or from the first line of stdin when it is not a terminal.
-Needs DATABASE_URL.`;
+Needs DATABASE_URL (npm run user falls back to the all-in-one database in DATA_DIR, default .data).`;
 
 const EXIT_USAGE = 2;
 
