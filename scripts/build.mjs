@@ -5,7 +5,15 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 
-const workspaces = ['.', 'packages/core', 'services/registration', 'services/authz', 'services/mcp', 'services/embedded', 'client'];
+const workspaces = [
+  '.',
+  'packages/core',
+  'services/registration',
+  'services/authz',
+  'services/mcp',
+  'services/embedded',
+  'client',
+];
 const external = new Set();
 for (const dir of workspaces) {
   const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'));
@@ -14,15 +22,9 @@ for (const dir of workspaces) {
   }
 }
 
-const entryPoints = {
-  registration: 'services/registration/src/main.ts',
-  authz: 'services/authz/src/main.ts',
-  mcp: 'services/mcp/src/main.ts',
-  embedded: 'services/embedded/src/main.ts',
-  migrate: 'packages/core/src/migrate-cli.ts',
-  user: 'services/authz/src/user-cli.ts',
-  'mcp-auth': 'client/src/cli.ts',
-};
+// dist/<name>.js for each: the Dockerfile and compose commands run these; `npm run stack` maps
+// them back to the sources.
+const entryPoints = JSON.parse(readFileSync('scripts/entry-points.json', 'utf8'));
 
 await build({
   entryPoints,
@@ -34,6 +36,8 @@ await build({
   sourcemap: true,
   external: [...external].flatMap((n) => [n, `${n}/*`]),
   // Bundled ESM still meets CommonJS packages that call require(); give it one.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   logLevel: 'info',
 });

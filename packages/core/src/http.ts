@@ -147,8 +147,10 @@ export async function serve(opts: {
     });
     server.closeIdleConnections();
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  // `on`, not `once`: a second signal during shutdown must not fall back to Node's default
+  // (death by signal), or in-flight requests would be cut and the exit code lost.
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   const address = server.address();
   opts.logger.info({ port: typeof address === 'object' && address ? address.port : opts.port }, 'listening');
   return server;
