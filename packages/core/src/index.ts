@@ -13,3 +13,5 @@ export * from './tokens.ts';
 export * from './redirect-uri.ts';
 export * from './revocation.ts';
 export * from './redis.ts';
+export * from './metrics.ts';
+export * from './service-app.ts';

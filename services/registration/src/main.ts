@@ -1,12 +1,11 @@
 // The registration service on its own (compose, local stack): RFC 7591/7592 on PORT.
-import express from 'express';
 import {
   createLogger,
   createPrisma,
   exitOnStartupError,
-  healthRoutes,
   redactUrl,
   serve,
+  serviceApp,
   waitFor,
 } from '@mcp-auth/core';
 import { createApp } from './app.ts';
@@ -20,9 +19,7 @@ async function main() {
   const prisma = createPrisma(env.DATABASE_URL);
   await waitFor('PostgreSQL', redactUrl(env.DATABASE_URL), () => prisma.$queryRaw`SELECT 1`);
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(healthRoutes({ postgres: () => prisma.$queryRaw`SELECT 1` }));
+  const app = serviceApp({ postgres: () => prisma.$queryRaw`SELECT 1` });
   app.use(createApp({ config: registrationConfigFrom(env), prisma, logger }));
   await serve({ app, port: env.PORT, logger, onClose: () => prisma.$disconnect() });
 }
