@@ -2,11 +2,15 @@ import express from 'express';
 import { oauthErrorHandler } from '@mcp-auth/core';
 import { authorizeRouter } from './authorize/router.ts';
 import type { AuthzDeps } from './deps.ts';
+import { introspectionRouter } from './introspection/router.ts';
 import { jwksRouter } from './jwks.ts';
 import { metadataRouter } from './metadata.ts';
+import { revocationRouter } from './revocation/router.ts';
 import { tokenRouter } from './token/router.ts';
 
 export type { AuthzDeps } from './deps.ts';
+// For the embedded mode, which imports this package by its entry point only.
+export { startHousekeeping, type Housekeeping } from './housekeeping.ts';
 
 /**
  * The authorization server. No catch-all: the embedded mode mounts it beside the other apps, so
@@ -18,6 +22,8 @@ export function createApp(deps: AuthzDeps): express.Express {
   app.use(metadataRouter(deps.config));
   app.use(jwksRouter([deps.signingKey]));
   app.use(tokenRouter(deps));
+  app.use(revocationRouter(deps));
+  app.use(introspectionRouter(deps));
   app.use(authorizeRouter(deps));
   app.use(oauthErrorHandler(deps.logger));
   return app;

@@ -5,10 +5,12 @@ import {
   loadConfig,
   port,
   postgresUrl,
+  redisUrl,
   seconds,
   SIGNING_ALGORITHMS,
 } from '@mcp-auth/core';
 
+/** What the authorization server reads in every mode, the embedded one included. */
 export const authzEnv = {
   ...commonEnv,
   PORT: port(3002),
@@ -24,7 +26,22 @@ export const authzEnv = {
   AUTH_CODE_TTL: seconds(60),
   /** How long a person has to log in and consent after /authorize. */
   AUTH_REQUEST_TTL: seconds(600),
+  /** How often expired codes, requests, refresh tokens and revocation records are deleted. */
+  HOUSEKEEPING_INTERVAL: seconds(300),
 };
+
+/**
+ * The standalone service (compose, local stack) also needs Redis: it writes the fast copy of the
+ * revocation set that the MCP service reads. The embedded mode has no Redis.
+ */
+export const authzServiceEnv = {
+  ...authzEnv,
+  REDIS_URL: redisUrl,
+  /** Shared with the MCP service: both must use the same prefix. */
+  REDIS_KEY_PREFIX: z.string().min(1).default('mcp-auth:'),
+};
+
+export type AuthzEnv = z.output<z.ZodObject<typeof authzEnv>>;
 
 export interface AuthzConfig {
   issuer: string;
@@ -38,7 +55,7 @@ export interface AuthzConfig {
   secureCookies: boolean;
 }
 
-export function authzConfigFrom(env: z.output<z.ZodObject<typeof authzEnv>>): AuthzConfig {
+export function authzConfigFrom(env: AuthzEnv): AuthzConfig {
   return {
     issuer: env.PUBLIC_URL,
     resource: env.MCP_RESOURCE_URL ?? `${env.PUBLIC_URL}/mcp`,
@@ -50,4 +67,6 @@ export function authzConfigFrom(env: z.output<z.ZodObject<typeof authzEnv>>): Au
   };
 }
 
-export const loadAuthzEnv = (env: NodeJS.ProcessEnv = process.env) => loadConfig(authzEnv, env);
+export const loadAuthzEnv = (env: NodeJS.ProcessEnv = process.env): AuthzEnv => loadConfig(authzEnv, env);
+
+export const loadAuthzServiceEnv = (env: NodeJS.ProcessEnv = process.env) => loadConfig(authzServiceEnv, env);

@@ -14,11 +14,12 @@ import {
   loadOrCreateSigningKey,
   logLevel,
   port,
+  PostgresRevocationStore,
   postgresUrl,
   runMigrations,
   serve,
 } from '@mcp-auth/core';
-import { createApp as createAuthzApp } from '@mcp-auth/authz';
+import { createApp as createAuthzApp, startHousekeeping } from '@mcp-auth/authz';
 import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
 import { createApp as createMcpApp } from '@mcp-auth/mcp';
 import { mcpConfigFrom } from '@mcp-auth/mcp/config';
@@ -58,6 +59,9 @@ async function main() {
       dataDir: env.DATA_DIR,
     });
     const admin = await ensureFirstAdmin(prisma);
+    // No Redis here: the authorization server records revocations in Postgres and the MCP
+    // server asks Postgres, through the one store both share.
+    const revocation = new PostgresRevocationStore(prisma);
 
     const app = express();
     app.disable('x-powered-by');
@@ -70,14 +74,25 @@ async function main() {
       }),
     );
     app.use(
-      createAuthzApp({ config: authzConfig, prisma, signingKey, logger: logger.child({ app: 'authz' }) }),
+      createAuthzApp({
+        config: authzConfig,
+        prisma,
+        signingKey,
+        logger: logger.child({ app: 'authz' }),
+        revocation,
+      }),
     );
     app.use(
       createMcpApp({
         config: mcpConfigFrom({ PUBLIC_URL: publicUrl, MCP_RESOURCE_URL: authzConfig.resource }),
         keys: keySet([signingKey]),
         logger: logger.child({ app: 'mcp' }),
+        revocation,
       }),
+    );
+    const housekeeping = startHousekeeping(
+      { prisma, logger: logger.child({ app: 'housekeeping' }) },
+      authzEnv.HOUSEKEEPING_INTERVAL,
     );
 
     await serve({
@@ -86,6 +101,7 @@ async function main() {
       host: env.HOST,
       logger,
       onClose: async () => {
+        await housekeeping.stop();
         await prisma.$disconnect();
         await embedded?.stop();
       },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseUrl, commonEnv, loadConfig, port } from '@mcp-auth/core';
+import { baseUrl, commonEnv, loadConfig, port, postgresUrl, redisUrl } from '@mcp-auth/core';
 
 export const mcpEnv = {
   ...commonEnv,
@@ -15,6 +15,18 @@ export const mcpEnv = {
 };
 
 export type McpEnv = z.output<z.ZodObject<typeof mcpEnv>>;
+
+/**
+ * The standalone service also reads the revocation set: Redis on every request, and Postgres
+ * (read access to the revocations table is enough) to rebuild Redis after it lost its data.
+ */
+export const mcpServiceEnv = {
+  ...mcpEnv,
+  REDIS_URL: redisUrl,
+  /** Must match the authorization server's. */
+  REDIS_KEY_PREFIX: z.string().min(1).default('mcp-auth:'),
+  DATABASE_URL: postgresUrl,
+};
 
 export interface McpConfig {
   /** The resource identifier: tokens must name it in `aud`, and its path is where MCP is served. */
@@ -69,3 +81,5 @@ export const mcpConfigFrom = (
   });
 
 export const loadMcpEnv = (env: NodeJS.ProcessEnv = process.env): McpEnv => loadConfig(mcpEnv, env);
+
+export const loadMcpServiceEnv = (env: NodeJS.ProcessEnv = process.env) => loadConfig(mcpServiceEnv, env);

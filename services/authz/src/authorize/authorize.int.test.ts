@@ -12,6 +12,7 @@ import {
   sha256,
   signingKeyFromPem,
   type PrismaClient,
+  PostgresRevocationStore,
 } from '@mcp-auth/core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,7 @@ beforeAll(async () => {
     prisma,
     signingKey: signingKeyFromPem(generateSigningKeyPem('ES256'), 'ES256'),
     logger,
+    revocation: new PostgresRevocationStore(prisma),
   };
   const app = express();
   app.use(authorizeRouter(deps));

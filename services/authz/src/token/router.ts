@@ -1,20 +1,12 @@
-import express, { Router, type RequestHandler } from 'express';
-import { handler, invalidRequest, noStore, unauthorizedClient, unsupportedGrantType } from '@mcp-auth/core';
+import { Router } from 'express';
+import { handler, invalidRequest, unauthorizedClient, unsupportedGrantType } from '@mcp-auth/core';
 import { authenticateClient } from '../client-auth/authenticate.ts';
 import { publicCors } from '../cors.ts';
 import type { AuthzDeps } from '../deps.ts';
-import { formParams } from './form.ts';
+import { formEndpoint, formParams } from './form.ts';
 import { GRANTS } from './grants/index.ts';
 
 const PATH = '/oauth/token';
-
-/** RFC 6749 §3.2: the token endpoint takes form-encoded bodies only. */
-const requireForm: RequestHandler = (req, _res, next) => {
-  if (!req.is('application/x-www-form-urlencoded')) {
-    throw invalidRequest('the body must be application/x-www-form-urlencoded');
-  }
-  next();
-};
 
 /** `POST /oauth/token`: authenticates the client, then hands over to the grant's module. */
 export function tokenRouter(deps: AuthzDeps): Router {
@@ -22,13 +14,7 @@ export function tokenRouter(deps: AuthzDeps): Router {
   router.use(PATH, publicCors(['POST']));
   router.post(
     PATH,
-    (_req, res, next) => {
-      // Set first, so that error answers carry it too (RFC 6749 §5.1).
-      noStore(res);
-      next();
-    },
-    requireForm,
-    express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 }),
+    ...formEndpoint(),
     handler(async (req, res) => {
       const params = formParams(req.body);
       const grantType = params.grant_type;

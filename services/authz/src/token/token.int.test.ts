@@ -10,6 +10,7 @@ import {
   generateSigningKeyPem,
   keySet,
   oauthErrorHandler,
+  PostgresRevocationStore,
   randomToken,
   sha256,
   signingKeyFromPem,
@@ -144,7 +145,13 @@ beforeAll(async () => {
   await addClient('conf-expired', 'client_secret_basic', ['client_credentials'], {
     secretExpiresAt: new Date(Date.now() - 1000),
   });
-  const deps: AuthzDeps = { config, prisma, signingKey, logger: createLogger('authz-test', 'silent') };
+  const deps: AuthzDeps = {
+    config,
+    prisma,
+    signingKey,
+    logger: createLogger('authz-test', 'silent'),
+    revocation: new PostgresRevocationStore(prisma),
+  };
   server = tokenSideApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -237,6 +244,11 @@ describe('authorization_code grant', () => {
       where: { tokenHash: sha256(first.body.refresh_token as string) },
     });
     expect(stored?.revokedAt).not.toBeNull();
+    // And every access token of the grant, the first redemption's included, by its sid.
+    const sid = await prisma.revocation.findUnique({
+      where: { kind_value: { kind: 'sid', value: c.familyId } },
+    });
+    expect(sid?.expiresAt.getTime()).toBeGreaterThan(Date.now() + 900_000);
     expectError(
       await token({
         grant_type: 'refresh_token',
@@ -537,6 +549,16 @@ describe('refresh_token grant', () => {
     expectError(await refresh(g.refresh), 400, 'invalid_grant');
     expectError(await refresh(next), 400, 'invalid_grant');
     expect(await prisma.refreshToken.count({ where: { familyId: g.familyId, revokedAt: null } })).toBe(0);
+    expect(await prisma.revocation.count({ where: { kind: 'sid', value: g.familyId } })).toBe(1);
+  });
+
+  it('spends no token on a refused scope, but catches reuse whatever the request asks', async () => {
+    const g = await grant();
+    expectError(await refresh(g.refresh, { scope: 'mcp:admin' }), 400, 'invalid_scope');
+    const next = await refresh(g.refresh);
+    expect(next.res.status).toBe(200);
+    expectError(await refresh(g.refresh, { scope: 'mcp:admin' }), 400, 'invalid_grant');
+    expect(await prisma.revocation.count({ where: { kind: 'sid', value: g.familyId } })).toBe(1);
   });
 
   it('narrows scope but never widens it', async () => {
@@ -595,6 +617,10 @@ describe('metadata and keys', () => {
       response_modes_supported: ['query'],
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      revocation_endpoint: `${ISSUER}/oauth/revoke`,
+      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      introspection_endpoint: `${ISSUER}/oauth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
     });

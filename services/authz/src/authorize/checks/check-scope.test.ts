@@ -2,8 +2,6 @@ import { BASE_SCOPE, IDENTITY_SCOPE } from '@mcp-auth/core';
 import { describe, expect, it } from 'vitest';
 import { checkScope } from './check-scope.ts';
 
-const open = { scope: null };
-
 describe('checkScope', () => {
   it('grants the base scope when none is asked for', () => {
     expect(checkScope({})).toEqual([BASE_SCOPE]);

@@ -8,6 +8,7 @@ import {
   type OAuthClient,
   type OAuthError,
 } from '@mcp-auth/core';
+import { recordGrantRevocation } from '../../revocation/record.ts';
 import { revokeFamily } from '../family.ts';
 import { createRefreshToken, tokenResponse, type Grant } from '../issue.ts';
 import { required } from '../params.ts';
@@ -52,6 +53,7 @@ export const authorizationCodeGrant: GrantHandler = async ({ deps, client, param
           { clientId: client.id, familyId: used.familyId, revoked },
           'authorization code replayed; grant revoked',
         );
+        return { error: invalidGrant(UNAVAILABLE), revokedFamily: used.familyId };
       }
       return { error: invalidGrant(UNAVAILABLE) };
     }
@@ -72,7 +74,13 @@ export const authorizationCodeGrant: GrantHandler = async ({ deps, client, param
     return { grant, refreshToken: refresh?.token };
   });
 
-  if ('error' in outcome) throw outcome.error;
+  if ('error' in outcome) {
+    // After the commit, and for the access token the first redemption got too (same `sid`).
+    if ('revokedFamily' in outcome && outcome.revokedFamily) {
+      await recordGrantRevocation(deps, outcome.revokedFamily);
+    }
+    throw outcome.error;
+  }
   return tokenResponse(deps.config, deps.signingKey, outcome.grant, outcome.refreshToken);
 };
 

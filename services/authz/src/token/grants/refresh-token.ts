@@ -8,6 +8,7 @@ import {
   sha256,
   type RefreshToken,
 } from '@mcp-auth/core';
+import { recordGrantRevocation } from '../../revocation/record.ts';
 import { lockFamily, revokeFamily } from '../family.ts';
 import { createRefreshToken, tokenResponse, type Grant } from '../issue.ts';
 import { required } from '../params.ts';
@@ -34,16 +35,6 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
   const stored = await deps.prisma.refreshToken.findUnique({ where: { tokenHash } });
   if (!stored || stored.clientId !== client.id) throw invalidGrant(UNAVAILABLE);
 
-  // The new access token may narrow the grant, never widen it (RFC 6749 §6).
-  const requested = parseScope(input.scope);
-  for (const scope of requested) {
-    if (!stored.scopes.includes(scope)) throw invalidScope(`scope ${scope} was not granted`);
-  }
-  const scopes = requested.length ? requested : stored.scopes;
-  if (input.resource !== undefined && input.resource !== stored.resource) {
-    throw invalidTarget('resource does not match the grant');
-  }
-
   const outcome = await inTransaction(deps.prisma, async (tx) => {
     await lockFamily(tx, stored.familyId);
     // Exactly one of several concurrent uses wins; the others see rotatedAt set and count as reuse.
@@ -53,15 +44,21 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
     });
     if (count === 0) {
       const current = await tx.refreshToken.findUniqueOrThrow({ where: { id: stored.id } });
-      if (isReuse(current)) {
-        const revoked = await revokeFamily(tx, stored.familyId, now);
+      if (current.rotatedAt === null) return { error: invalidGrant(UNAVAILABLE) };
+      // Reuse. Revoked again even when an earlier reuse already did it: the family's `sid` is then
+      // recorded once more, which repairs a recording that an outage interrupted.
+      const revoked = await revokeFamily(tx, stored.familyId, now);
+      if (revoked > 0) {
         deps.logger.warn(
           { clientId: client.id, familyId: stored.familyId, revoked },
           'rotated refresh token reused; grant revoked',
         );
       }
-      return { error: invalidGrant(UNAVAILABLE) };
+      return { error: invalidGrant(UNAVAILABLE), revokedFamily: stored.familyId };
     }
+    // Checked only now, so that a reused token is caught whatever else the request says. Thrown
+    // inside the transaction: the rollback leaves the token unspent for a corrected request.
+    const scopes = grantedScopes(stored, input);
     // The successor keeps the original scopes (RFC 6749 §6): narrowing applies to this access token only.
     const successor = await createRefreshToken(
       tx,
@@ -77,19 +74,32 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
       now,
     );
     await tx.refreshToken.update({ where: { id: stored.id }, data: { replacedById: successor.id } });
-    return { refreshToken: successor.token };
+    return { refreshToken: successor.token, scopes };
   });
-  if ('error' in outcome) throw outcome.error;
+  if ('error' in outcome) {
+    // After the commit: the refresh tokens are revoked for good before the access tokens are.
+    if (outcome.revokedFamily) await recordGrantRevocation(deps, outcome.revokedFamily);
+    throw outcome.error;
+  }
 
   const grant: Grant = {
     subject: stored.userId,
     clientId: client.id,
-    scopes,
+    scopes: outcome.scopes,
     resource: stored.resource,
     familyId: stored.familyId,
   };
   return tokenResponse(deps.config, deps.signingKey, grant, outcome.refreshToken);
 };
 
-/** Rotated and not yet revoked: a second use of a retired token. */
-const isReuse = (t: RefreshToken) => t.rotatedAt !== null && t.revokedAt === null;
+/** The new access token may narrow the grant, never widen it (RFC 6749 §6); the resource stays. */
+function grantedScopes(stored: RefreshToken, input: z.output<typeof schema>): string[] {
+  const requested = parseScope(input.scope);
+  for (const scope of requested) {
+    if (!stored.scopes.includes(scope)) throw invalidScope(`scope ${scope} was not granted`);
+  }
+  if (input.resource !== undefined && input.resource !== stored.resource) {
+    throw invalidTarget('resource does not match the grant');
+  }
+  return requested.length ? requested : stored.scopes;
+}

@@ -1,0 +1,88 @@
+import type { Logger, PrismaClient } from '@mcp-auth/core';
+
+export interface HousekeepingResult {
+  authorizationCodes: number;
+  authorizationRequests: number;
+  refreshTokens: number;
+  revocations: number;
+}
+
+/** One key for every replica sharing the database. */
+const LOCK_KEY = 'mcp-auth:housekeeping';
+
+/**
+ * Deletes what can no longer be used: authorization codes and requests past their expiry (a code
+ * replayed later is simply unknown, which is invalid_grant all the same), refresh tokens past
+ * theirs, and revocation records past the expiry of the last token they cover (the Redis keys
+ * expire by themselves).
+ *
+ * Several replicas run this on the same schedule. The deletes would be safe together (each is
+ * idempotent), but they would scan and lock the same rows for nothing, so a transaction-scoped
+ * advisory lock lets one replica work per round and the others skip it: `try`, never waiting, and
+ * released by the commit even if that replica dies mid-way. Returns undefined when skipped.
+ */
+export async function runHousekeeping(
+  prisma: PrismaClient,
+  now = new Date(),
+): Promise<HousekeepingResult | undefined> {
+  return prisma.$transaction(
+    async (tx) => {
+      const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`
+        SELECT pg_try_advisory_xact_lock(hashtext(${LOCK_KEY})) AS locked`;
+      if (!lock?.locked) return undefined;
+      const expired = { expiresAt: { lt: now } };
+      const codes = await tx.authorizationCode.deleteMany({ where: expired });
+      const requests = await tx.authorizationRequest.deleteMany({ where: expired });
+      const refresh = await tx.refreshToken.deleteMany({ where: expired });
+      const revocations = await tx.revocation.deleteMany({ where: expired });
+      return {
+        authorizationCodes: codes.count,
+        authorizationRequests: requests.count,
+        refreshTokens: refresh.count,
+        revocations: revocations.count,
+      };
+    },
+    // A first run after a long stop may have much to delete; the expiresAt indexes keep it bounded.
+    { maxWait: 10_000, timeout: 120_000 },
+  );
+}
+
+export interface Housekeeping {
+  /** Stops the schedule and waits for a round in progress, so the database can be closed after. */
+  stop(): Promise<void>;
+}
+
+/** Runs at start and then every `intervalSeconds`; failures are logged and retried next round. */
+export function startHousekeeping(
+  deps: { prisma: PrismaClient; logger: Logger },
+  intervalSeconds: number,
+): Housekeeping {
+  let running: Promise<void> | undefined;
+  const round = () => {
+    running ??= runHousekeeping(deps.prisma)
+      .then(
+        (result) => {
+          if (!result) deps.logger.debug('housekeeping: another replica holds this round');
+          else if (Object.values(result).some((n) => n > 0)) {
+            deps.logger.info(result, 'housekeeping: expired records deleted');
+          }
+        },
+        (err: unknown) => deps.logger.warn({ err }, 'housekeeping failed; retrying next round'),
+      )
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const first = setTimeout(round, 0);
+  const timer = setInterval(round, intervalSeconds * 1000);
+  // Never what keeps the process alive.
+  first.unref();
+  timer.unref();
+  return {
+    async stop() {
+      clearTimeout(first);
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

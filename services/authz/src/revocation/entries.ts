@@ -1,0 +1,30 @@
+import type { AccessTokenClaims, RevocationEntry } from '@mcp-auth/core';
+import type { AuthzConfig } from '../config.ts';
+
+/**
+ * Added to every entry's life. The MCP service accepts a token a few seconds past `exp` (clock
+ * tolerance), and a family's last access token may be signed a moment after its revocation was
+ * computed; an entry that outlives both by a minute costs nothing.
+ */
+export const REVOCATION_MARGIN_SECONDS = 60;
+
+/** One access token, until it expires. */
+export const accessTokenEntry = (claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): RevocationEntry => ({
+  kind: 'jti',
+  value: claims.jti,
+  expiresAt: new Date((claims.exp + REVOCATION_MARGIN_SECONDS) * 1000),
+});
+
+/**
+ * A whole grant (`sid`): no access token of the family was issued before now, or can be issued
+ * after (its refresh tokens are revoked first), so none outlives now + the access token lifetime.
+ */
+export const familyEntry = (
+  familyId: string,
+  config: Pick<AuthzConfig, 'accessTokenTtl'>,
+  now = Date.now(),
+): RevocationEntry => ({
+  kind: 'sid',
+  value: familyId,
+  expiresAt: new Date(now + (config.accessTokenTtl + REVOCATION_MARGIN_SECONDS) * 1000),
+});

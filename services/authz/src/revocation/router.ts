@@ -1,0 +1,45 @@
+import { Router } from 'express';
+import { handler, OAuthError } from '@mcp-auth/core';
+import { authenticateClient } from '../client-auth/authenticate.ts';
+import { publicCors } from '../cors.ts';
+import type { AuthzDeps } from '../deps.ts';
+import { formEndpoint, formParams } from '../token/form.ts';
+import { tokenParams } from './params.ts';
+import { storeUnavailable } from './record.ts';
+import { revokeToken } from './revoke-token.ts';
+
+export const REVOCATION_PATH = '/oauth/revoke';
+
+/**
+ * `POST /oauth/revoke` (RFC 7009). The client authenticates as at the token endpoint; the answer
+ * is 200 with an empty body whether or not anything was revoked (§2.2). When the store could not
+ * record everything the answer is 503 (§2.2.1): the durable record may be written, and a retry is
+ * harmless. Browser-based clients log out from their own origin, hence CORS.
+ */
+export function revocationRouter(deps: AuthzDeps): Router {
+  const router = Router();
+  router.use(REVOCATION_PATH, publicCors(['POST']));
+  router.post(
+    REVOCATION_PATH,
+    ...formEndpoint(),
+    handler(async (req, res) => {
+      const params = formParams(req.body);
+      // Authentication first: an unauthenticated caller learns nothing about the token (§2.1).
+      const client = await authenticateClient(deps.prisma, {
+        authorization: req.headers.authorization,
+        params,
+      });
+      const { token } = tokenParams(params);
+      try {
+        await revokeToken(deps, client, token);
+      } catch (err) {
+        if (err instanceof OAuthError) throw err;
+        // Postgres or Redis failed on the way: an outage, which the client may retry.
+        deps.logger.warn({ err, clientId: client.id }, 'revocation incomplete');
+        throw storeUnavailable();
+      }
+      res.status(200).end();
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,332 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLogger,
+  createPrisma,
+  createRedis,
+  generateSigningKeyPem,
+  keySet,
+  RedisRevocationStore,
+  signingKeyFromPem,
+  type PrismaClient,
+  type Redis,
+} from '@mcp-auth/core';
+import { createApp as createAuthzApp } from '@mcp-auth/authz';
+import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
+import { createUser } from '@mcp-auth/authz/users';
+import { createApp as createMcpApp } from '@mcp-auth/mcp';
+import { mcpConfigFrom } from '@mcp-auth/mcp/config';
+import { createApp as createRegistrationApp } from '@mcp-auth/registration';
+import { CredentialStore, type StoredTokens } from '../../client/src/store.ts';
+import { launchBrowser, logInAndConsent } from '../support/browser.ts';
+import { startPostgres, startRedis, type TestDatabase, type TestRedis } from '../support/infra.ts';
+import { cli, cliBin, start, startCli } from '../support/processes.ts';
+
+/**
+ * The token lifecycle as a user of the real `mcp-auth` binary sees it, against the three apps mounted
+ * on one port (as in the embedded mode) with real Postgres and Redis, and access tokens that live two
+ * seconds: login through the browser, a silent refresh that rotates the refresh token, and a logout
+ * that the server enforces.
+ */
+const ACCESS_TOKEN_TTL = 2;
+const USER = { username: 'alice', password: 'lifecycle-password-1' };
+
+let db: TestDatabase;
+let redisServer: TestRedis;
+let prisma: PrismaClient;
+let redis: Redis;
+let revocation: RedisRevocationStore;
+let server: Server;
+let browser: Browser;
+let issuer: string;
+let mcpUrl: string;
+let configDir: string;
+let store: CredentialStore;
+
+const env = () => ({ MCP_AUTH_CONFIG_DIR: configDir, MCP_AUTH_DEBUG: '', BROWSER: 'false' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function storedTokens(): Promise<StoredTokens | undefined> {
+  return (await store.read(mcpUrl))?.tokens;
+}
+
+/** Waits until the stored access token's own expiry has passed (no fixed sleep). */
+async function untilExpired(tokens: StoredTokens): Promise<void> {
+  expect(tokens.expires_at).toBeTypeOf('number');
+  const expiresAtMs = tokens.expires_at! * 1000;
+  while (Date.now() < expiresAtMs) await sleep(Math.min(100, expiresAtMs - Date.now()));
+}
+
+async function logIn(scopeArgs: string[] = []): Promise<void> {
+  const login = startCli(['login', mcpUrl, '--no-browser', ...scopeArgs], env());
+  const [url] = await login.waitFor(/^https?:\/\/\S+$/m);
+  const page = await browser.newPage();
+  try {
+    await logInAndConsent(page, url!, USER);
+  } finally {
+    await page.close();
+  }
+  expect(await login.exited, login.output()).toBe(0);
+}
+
+const claimsOf = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { jti: string; sid: string };
+
+/** A tools/call straight to the MCP endpoint with a given bearer token. */
+const callMcp = (accessToken: string) =>
+  fetch(mcpUrl, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text: 'x' } },
+    }),
+  });
+
+/** Ends the grant behind the CLI's back, as an administrator or another device would (RFC 7009). */
+async function revokeAtServer(
+  token: string,
+  clientId: string,
+  hint: 'refresh_token' | 'access_token' = 'refresh_token',
+): Promise<number> {
+  const response = await fetch(`${issuer}/oauth/revoke`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, token_type_hint: hint, client_id: clientId }),
+  });
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** A refresh at the token endpoint as the CLI's public client would send it. */
+async function refreshAtServer(refreshToken: string, clientId: string) {
+  const response = await fetch(`${issuer}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: clientId,
+    }),
+  });
+  return { status: response.status, body: (await response.json()) as { error?: string } };
+}
+
+beforeAll(async () => {
+  [db, redisServer] = await Promise.all([startPostgres(), startRedis()]);
+  const logger = createLogger('cli-lifecycle', 'silent');
+  prisma = createPrisma(db.url);
+  redis = createRedis(redisServer.url);
+  await redis.connect();
+  revocation = new RedisRevocationStore(redis, prisma, redisServer.keyPrefix, logger);
+
+  // Listen first: the issuer URL needs the port, and the apps need the issuer.
+  server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const authzConfig = authzConfigFrom(
+    loadAuthzEnv({ PUBLIC_URL: issuer, DATABASE_URL: db.url, ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL) }),
+  );
+  mcpUrl = authzConfig.resource;
+  const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
+  const app = express();
+  app.use(createRegistrationApp({ config: { issuer }, prisma, logger }));
+  app.use(createAuthzApp({ config: authzConfig, prisma, signingKey, logger, revocation }));
+  app.use(
+    createMcpApp({
+      config: mcpConfigFrom({ PUBLIC_URL: issuer, MCP_RESOURCE_URL: mcpUrl }),
+      keys: keySet([signingKey]),
+      logger,
+      revocation,
+    }),
+  );
+  server.on('request', app);
+
+  await createUser(prisma, USER.username, USER.password);
+  configDir = await mkdtemp(join(tmpdir(), 'mcp-auth-lifecycle-'));
+  store = new CredentialStore(configDir);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  redis?.disconnect();
+  await prisma?.$disconnect();
+  await Promise.all([db?.stop(), redisServer?.stop()]);
+  if (configDir) await rm(configDir, { recursive: true, force: true });
+});
+
+describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
+  it('refreshes an expired access token silently, rotating the refresh token, and logs out at the server', async () => {
+    await logIn();
+    const first = await cli(['call', mcpUrl, 'echo', '{"text":"before expiry"}'], env());
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('before expiry');
+
+    // The call may already have refreshed (the token lives 2 s): compare with what is stored now.
+    const before = (await storedTokens())!;
+    expect(before.refresh_token).toBeTruthy();
+    await untilExpired(before);
+
+    const second = await cli(['call', mcpUrl, 'echo', '{"text":"after expiry"}'], env());
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('after expiry');
+    const after = (await storedTokens())!;
+    expect(after.refresh_token).toBeTruthy();
+    expect(after.refresh_token).not.toBe(before.refresh_token);
+    expect(after.access_token).not.toBe(before.access_token);
+    expect(after.expires_at!).toBeGreaterThan(before.expires_at!);
+
+    const listed = await cli(['status', '--json'], env());
+    expect(listed.code).toBe(0);
+    const [entry] = (JSON.parse(listed.stdout) as { servers: Record<string, unknown>[] }).servers;
+    expect(entry).toMatchObject({
+      serverUrl: mcpUrl,
+      issuer,
+      loggedIn: true,
+      scope: 'mcp:tools',
+      refreshable: true,
+      expiresAt: new Date(after.expires_at! * 1000).toISOString(),
+    });
+    const clientId = (await store.read(mcpUrl))!.clientInformation!.client_id;
+    expect(entry!.clientId).toBe(clientId);
+
+    const logout = await cli(['logout', mcpUrl], env());
+    expect(logout.code, logout.stderr).toBe(0);
+    expect(logout.stderr).toBe('');
+    expect(logout.stdout).toMatch(/^Logged out of .*tokens revoked at the server/);
+
+    // The server took the grant back: the last refresh token is refused, the last access token too
+    // (and that for being revoked, whether or not it has expired by now).
+    const refreshed = await refreshAtServer(after.refresh_token!, clientId);
+    expect(refreshed).toEqual({ status: 400, body: expect.objectContaining({ error: 'invalid_grant' }) });
+    const refused = await callMcp(after.access_token);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    const { jti, sid } = claimsOf(after.access_token);
+    expect(await revocation.isRevoked(jti, sid)).toBe(true);
+
+    // Locally: tokens gone, registration kept.
+    const record = await store.read(mcpUrl);
+    expect(record?.tokens).toBeUndefined();
+    expect(record?.clientInformation?.client_id).toBe(clientId);
+    const status = await cli(['status', '--json'], env());
+    expect(JSON.parse(status.stdout)).toEqual({
+      servers: [
+        expect.objectContaining({
+          serverUrl: mcpUrl,
+          clientId,
+          loggedIn: false,
+          expiresAt: null,
+          refreshable: false,
+        }),
+      ],
+    });
+    const afterLogout = await cli(['call', mcpUrl, 'echo', '{"text":"x"}'], env());
+    expect(afterLogout.code).toBe(1);
+    expect(afterLogout.stderr).toContain(`Not logged in to ${mcpUrl}`);
+  });
+
+  it('refreshes when the server refuses an access token that has not expired by its stored expiry', async () => {
+    await logIn();
+    const clientId = (await store.read(mcpUrl))!.clientInformation!.client_id;
+    // Push the stored expiry out so that the CLI sends the token, and revoke that token alone: the MCP
+    // server answers 401 invalid_token, and the SDK's refresh on 401 must go through our store.
+    const record = (await store.update(mcpUrl, (current) => ({
+      ...current,
+      tokens: { ...current!.tokens!, expires_at: Math.floor(Date.now() / 1000) + 3600 },
+    })))!;
+    const before = record.tokens!;
+    expect(await revokeAtServer(before.access_token, clientId, 'access_token')).toBe(200);
+    expect((await callMcp(before.access_token)).status).toBe(401);
+
+    const run = await cli(['call', mcpUrl, 'echo', '{"text":"after a 401"}'], env());
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('after a 401');
+    const after = (await storedTokens())!;
+    expect(after.access_token).not.toBe(before.access_token);
+    expect(after.refresh_token).toBeTruthy();
+    expect(after.refresh_token).not.toBe(before.refresh_token);
+  });
+
+  it('reports an expired session when the server refuses the refresh token, and drops the tokens', async () => {
+    await logIn();
+    const tokens = (await storedTokens())!;
+    const clientId = (await store.read(mcpUrl))!.clientInformation!.client_id;
+    expect(await revokeAtServer(tokens.refresh_token!, clientId)).toBe(200);
+    await untilExpired(tokens);
+
+    // Not a terminal (stdin is a pipe): no browser, just the message and exit status 1.
+    const run = await cli(['call', mcpUrl, 'echo', '{"text":"x"}'], env());
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(`mcp-auth: Session expired: run \`mcp-auth login ${mcpUrl}\``);
+    const record = await store.read(mcpUrl);
+    expect(record?.tokens).toBeUndefined();
+    expect(record?.clientInformation?.client_id).toBe(clientId);
+  });
+
+  it('logs in again through the browser when the session expired in a terminal, then runs the command', async () => {
+    await logIn();
+    const tokens = (await storedTokens())!;
+    const clientId = (await store.read(mcpUrl))!.clientInformation!.client_id;
+    expect(await revokeAtServer(tokens.refresh_token!, clientId)).toBe(200);
+    await untilExpired(tokens);
+
+    // util-linux script(1) gives the CLI a terminal for stdin and stderr; BROWSER=false opens nothing,
+    // so the test follows the printed URL as the person would.
+    const command = [
+      process.execPath,
+      cliBin,
+      'call',
+      mcpUrl,
+      'echo',
+      '\'{"text":"after a new login"}\'',
+    ].join(' ');
+    const run = start('script', ['-qefc', command, '/dev/null'], env());
+    const [url] = await run.waitFor(/http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+/);
+    expect(run.output()).toContain(`Session expired; logging in to ${mcpUrl} again.`);
+    const page = await browser.newPage();
+    try {
+      await logInAndConsent(page, url!, USER);
+    } finally {
+      await page.close();
+    }
+    expect(await run.exited, run.output()).toBe(0);
+    expect(run.output()).toContain('after a new login');
+    const renewed = (await storedTokens())!;
+    expect(renewed.refresh_token).toBeTruthy();
+    expect(renewed.refresh_token).not.toBe(tokens.refresh_token);
+  });
+
+  it('forgets the registration with logout --forget', async () => {
+    await logIn();
+    const logout = await cli(['logout', mcpUrl, '--forget', '--json'], env());
+    expect(logout.code, logout.stderr).toBe(0);
+    expect(JSON.parse(logout.stdout)).toMatchObject({
+      serverUrl: mcpUrl,
+      revocationEndpoint: `${issuer}/oauth/revoke`,
+      refreshToken: { status: 'revoked' },
+      accessToken: { status: 'revoked' },
+      deleted: 'everything',
+      warnings: [],
+    });
+    expect(await store.read(mcpUrl)).toBeUndefined();
+    const status = await cli(['status'], env());
+    expect(status.stdout).toMatch(/^No stored credentials/);
+  });
+});

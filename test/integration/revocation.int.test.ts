@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addClient,
+  addUser,
+  authorize,
+  callMcp,
+  challengeError,
+  clientPost,
+  obtainTokens,
+  redeemCode,
+  refreshTokens,
+  revokeToken,
+  tokenSetOf,
+  type ClientCredentials,
+  type HttpResult,
+  type User,
+} from '../support/oauth-flow.ts';
+import { startTokenStack, type TokenStack } from './token-stack.ts';
+
+let stack: TokenStack;
+let alice: User;
+const cli: ClientCredentials = { clientId: 'cli' };
+const webApp: ClientCredentials = { clientId: 'web-app', secret: 'web-app-secret-value' };
+
+beforeAll(async () => {
+  stack = await startTokenStack();
+  await addClient(stack.prisma, cli);
+  await addClient(stack.prisma, webApp);
+  alice = await addUser(stack.prisma, 'alice');
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const tokensFor = (client: ClientCredentials) =>
+  obtainTokens({ issuer: stack.issuer, client, user: alice, resource: stack.resource });
+
+function expectRefused(r: HttpResult) {
+  expect({ status: r.status, error: r.body.error, challenge: challengeError(r) }).toEqual({
+    status: 401,
+    error: 'invalid_token',
+    challenge: 'invalid_token',
+  });
+}
+
+function expectOAuthError(r: HttpResult, status: number, error: string) {
+  expect({ status: r.status, error: r.body.error }).toEqual({ status, error });
+  expect(typeof r.body.error_description).toBe('string');
+  expect(r.headers.get('cache-control')).toBe('no-store');
+}
+
+describe('POST /oauth/revoke', () => {
+  it('revokes an access token: the very next MCP call with it is refused', async () => {
+    const tokens = await tokensFor(cli);
+    expect((await callMcp(stack.resource, tokens.accessToken)).status).toBe(200);
+
+    const revoked = await revokeToken(stack.issuer, cli, tokens.accessToken, {
+      token_type_hint: 'access_token',
+    });
+    expect(revoked.status).toBe(200);
+    expect(revoked.text).toBe('');
+    expect(revoked.headers.get('cache-control')).toBe('no-store');
+
+    expectRefused(await callMcp(stack.resource, tokens.accessToken));
+    // Only that token: the grant goes on, and a refreshed access token works.
+    const next = tokenSetOf(await refreshTokens(stack.issuer, cli, tokens.refreshToken!));
+    expect((await callMcp(stack.resource, next.accessToken)).status).toBe(200);
+  });
+
+  it("revokes a refresh token with its family: the grant's access tokens are refused", async () => {
+    const tokens = await tokensFor(webApp);
+    const rotated = tokenSetOf(await refreshTokens(stack.issuer, webApp, tokens.refreshToken!));
+    expect((await callMcp(stack.resource, tokens.accessToken)).status).toBe(200);
+    expect((await callMcp(stack.resource, rotated.accessToken)).status).toBe(200);
+
+    // A wrong hint does not matter (RFC 7009 §2.1: the server searches every type).
+    expect(
+      (await revokeToken(stack.issuer, webApp, rotated.refreshToken!, { token_type_hint: 'access_token' }))
+        .status,
+    ).toBe(200);
+
+    expectRefused(await callMcp(stack.resource, tokens.accessToken));
+    expectRefused(await callMcp(stack.resource, rotated.accessToken));
+    expectOAuthError(await refreshTokens(stack.issuer, webApp, rotated.refreshToken!), 400, 'invalid_grant');
+  });
+
+  it("does nothing to another client's tokens, and says 200 all the same", async () => {
+    const theirs = await tokensFor(cli);
+    expect((await revokeToken(stack.issuer, webApp, theirs.accessToken)).status).toBe(200);
+    expect((await revokeToken(stack.issuer, webApp, theirs.refreshToken!)).status).toBe(200);
+    expect((await callMcp(stack.resource, theirs.accessToken)).status).toBe(200);
+    const next = await refreshTokens(stack.issuer, cli, theirs.refreshToken!);
+    expect(next.status).toBe(200);
+    expect(await stack.prisma.revocation.count()).toBeGreaterThan(0);
+    const claims = JSON.parse(Buffer.from(theirs.accessToken.split('.')[1]!, 'base64url').toString()) as {
+      jti: string;
+      sid: string;
+    };
+    expect(await stack.prisma.revocation.count({ where: { value: { in: [claims.jti, claims.sid] } } })).toBe(
+      0,
+    );
+  });
+
+  it('answers 200 for unknown, malformed and already revoked tokens', async () => {
+    const tokens = await tokensFor(cli);
+    expect((await revokeToken(stack.issuer, cli, tokens.refreshToken!)).status).toBe(200);
+    expect((await revokeToken(stack.issuer, cli, tokens.refreshToken!)).status).toBe(200);
+    expect((await revokeToken(stack.issuer, cli, 'no-such-token')).status).toBe(200);
+    expect((await revokeToken(stack.issuer, cli, 'a.b.c')).status).toBe(200);
+    expect((await revokeToken(stack.issuer, cli, 'x', { token_type_hint: 'id_token' })).status).toBe(200);
+  });
+
+  it('validates its input', async () => {
+    const url = `${stack.issuer}/oauth/revoke`;
+    expectOAuthError(await clientPost(url, cli, {}), 400, 'invalid_request');
+    expectOAuthError(await clientPost(url, webApp, {}), 400, 'invalid_request');
+    // Client authentication comes first, and is required.
+    const anonymous = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'token=abc',
+    });
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: string }).error).toBe('invalid_client');
+    expectOAuthError(
+      await clientPost(url, { ...webApp, secret: 'wrong' }, { token: 'abc' }),
+      401,
+      'invalid_client',
+    );
+    // A confidential client cannot pass as a public one by leaving its secret out.
+    expectOAuthError(
+      await clientPost(url, { clientId: webApp.clientId }, { token: 'abc' }),
+      401,
+      'invalid_client',
+    );
+    const json = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'abc', client_id: cli.clientId }),
+    });
+    expect(json.status).toBe(400);
+    const repeated = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'client_id=cli&token=a&token=b',
+    });
+    expect(repeated.status).toBe(400);
+    expect(((await repeated.json()) as { error: string }).error).toBe('invalid_request');
+  });
+});
+
+describe('reuse and replay revoke the grant at the MCP service', () => {
+  it('50 concurrent refreshes with one token: one winner, 49 invalid_grant, and the family is revoked', async () => {
+    const tokens = await tokensFor(cli);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => refreshTokens(stack.issuer, cli, tokens.refreshToken!)),
+    );
+    const winners = results.filter((r) => r.status === 200);
+    expect(winners).toHaveLength(1);
+    const losers = results.filter((r) => r.status !== 200);
+    expect(losers.map((r) => `${r.status} ${String(r.body.error)}`)).toEqual(
+      Array.from({ length: 49 }, () => '400 invalid_grant'),
+    );
+    // The losers presented a rotated token: reuse (RFC 9700 §4.14.2), so the whole grant is gone,
+    // the winner's new tokens included.
+    const winner = tokenSetOf(winners[0]!);
+    expectRefused(await callMcp(stack.resource, winner.accessToken));
+    expectRefused(await callMcp(stack.resource, tokens.accessToken));
+    expectOAuthError(await refreshTokens(stack.issuer, cli, winner.refreshToken!), 400, 'invalid_grant');
+  });
+
+  it('a rotated token used again revokes the access tokens of the grant', async () => {
+    const tokens = await tokensFor(webApp);
+    const next = tokenSetOf(await refreshTokens(stack.issuer, webApp, tokens.refreshToken!));
+    expect((await callMcp(stack.resource, next.accessToken)).status).toBe(200);
+    expectOAuthError(await refreshTokens(stack.issuer, webApp, tokens.refreshToken!), 400, 'invalid_grant');
+    expectRefused(await callMcp(stack.resource, next.accessToken));
+  });
+
+  it('a replayed code is invalid_grant, and the first exchange’s token is refused', async () => {
+    const code = await authorize({
+      issuer: stack.issuer,
+      client: cli,
+      user: alice,
+      resource: stack.resource,
+      scope: 'mcp:tools',
+    });
+    const first = tokenSetOf(await redeemCode(stack.issuer, cli, code));
+    expect((await callMcp(stack.resource, first.accessToken)).status).toBe(200);
+    expectOAuthError(await redeemCode(stack.issuer, cli, code), 400, 'invalid_grant');
+    expectRefused(await callMcp(stack.resource, first.accessToken));
+    expectOAuthError(await refreshTokens(stack.issuer, cli, first.refreshToken!), 400, 'invalid_grant');
+  });
+});

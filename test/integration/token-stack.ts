@@ -1,0 +1,126 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createLogger,
+  createPrisma,
+  createRedis,
+  generateSigningKeyPem,
+  keySet,
+  RedisRevocationStore,
+  signingKeyFromPem,
+  type PrismaClient,
+  type Redis,
+  type SigningKey,
+} from '@mcp-auth/core';
+import { createApp as createAuthzApp } from '../../services/authz/src/app.ts';
+import type { AuthzConfig } from '../../services/authz/src/config.ts';
+import { createApp as createMcpApp } from '../../services/mcp/src/app.ts';
+import { mcpConfig } from '../../services/mcp/src/config.ts';
+import { startPostgres, startRedis, type TestRedis } from '../support/infra.ts';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+
+/**
+ * The authorization server and the MCP server as separate apps on their own ports, as in compose:
+ * real Postgres, and Redis reached by both through a TCP proxy the test can cut. Each app has its
+ * own Redis client and revocation store, so the MCP service learns of revocations only through
+ * Redis (or Postgres, when Redis lost its data), exactly as across processes.
+ */
+export interface TokenStack {
+  /** The authorization server's base URL, which is the issuer. */
+  issuer: string;
+  /** The MCP endpoint, which is the resource (`aud`). */
+  resource: string;
+  config: AuthzConfig;
+  signingKey: SigningKey;
+  prisma: PrismaClient;
+  redisInfo: TestRedis;
+  /** Between both services and Redis. */
+  proxy: TcpProxy;
+  /** A direct connection, for the test to look at (or destroy) the run's keys. */
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+async function listening(): Promise<{ server: Server; base: string }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export async function startTokenStack(): Promise<TokenStack> {
+  const [db, redisInfo] = await Promise.all([startPostgres(), startRedis()]);
+  const prisma = createPrisma(db.url);
+  const target = new URL(redisInfo.url);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  const redis = createRedis(redisInfo.url);
+  const authzRedis = createRedis(proxy.url('redis'), { commandTimeoutMs: 500 });
+  const mcpRedis = createRedis(proxy.url('redis'), { commandTimeoutMs: 500 });
+  // Reconnection attempts while the proxy is cut are expected; keep them off the console.
+  for (const r of [redis, authzRedis, mcpRedis]) r.on('error', () => undefined);
+  await Promise.all([redis.connect(), authzRedis.connect(), mcpRedis.connect()]);
+
+  // Listen first: the issuer and the resource are the servers' real URLs.
+  const authz = await listening();
+  const mcp = await listening();
+  const logger = createLogger('token-stack', 'silent');
+  const config: AuthzConfig = {
+    issuer: authz.base,
+    resource: `${mcp.base}/mcp`,
+    accessTokenTtl: 900,
+    refreshTokenTtl: 3600,
+    authCodeTtl: 60,
+    authRequestTtl: 600,
+    secureCookies: false,
+  };
+  const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
+  authz.server.on(
+    'request',
+    createAuthzApp({
+      config,
+      prisma,
+      signingKey,
+      logger,
+      revocation: new RedisRevocationStore(authzRedis, prisma, redisInfo.keyPrefix),
+    }),
+  );
+  // The MCP service's own Prisma client: it reads Postgres only to rebuild Redis.
+  const mcpPrisma = createPrisma(db.url, { max: 2 });
+  mcp.server.on(
+    'request',
+    createMcpApp({
+      config: mcpConfig({ resource: config.resource, issuer: config.issuer }),
+      keys: keySet([signingKey]),
+      logger,
+      revocation: new RedisRevocationStore(mcpRedis, mcpPrisma, redisInfo.keyPrefix),
+    }),
+  );
+
+  return {
+    issuer: authz.base,
+    resource: config.resource,
+    config,
+    signingKey,
+    prisma,
+    redisInfo,
+    proxy,
+    redis,
+    async close() {
+      for (const s of [authz.server, mcp.server]) {
+        s.closeAllConnections();
+        await new Promise((resolve) => s.close(resolve));
+      }
+      for (const r of [redis, authzRedis, mcpRedis]) r.disconnect();
+      await proxy.close();
+      await Promise.all([prisma.$disconnect(), mcpPrisma.$disconnect()]);
+      await redisInfo.stop();
+      await db.stop();
+    },
+  };
+}
+
+/** Deletes every key of this run: Redis restarted without persistence, as far as we can tell. */
+export async function loseRedisData(stack: TokenStack): Promise<number> {
+  const keys = await stack.redis.keys(`${stack.redisInfo.keyPrefix}*`);
+  if (keys.length) await stack.redis.del(...keys);
+  return keys.length;
+}
