@@ -16,6 +16,9 @@ import {
   type User,
 } from '../support/oauth-flow.ts';
 import { startTokenStack, type TokenStack } from './token-stack.ts';
+import { refreshReuseDetected } from '@mcp-auth/core';
+
+const counter = async (c: typeof refreshReuseDetected) => (await c.get()).values[0]?.value ?? 0;
 
 let stack: TokenStack;
 let alice: User;
@@ -171,11 +174,14 @@ describe('reuse and replay revoke the grant at the MCP service', () => {
   });
 
   it('a rotated token used again revokes the access tokens of the grant', async () => {
+    const reusesBefore = await counter(refreshReuseDetected);
     const tokens = await tokensFor(webApp);
     const next = tokenSetOf(await refreshTokens(stack.issuer, webApp, tokens.refreshToken!));
     expect((await callMcp(stack.resource, next.accessToken)).status).toBe(200);
     expectOAuthError(await refreshTokens(stack.issuer, webApp, tokens.refreshToken!), 400, 'invalid_grant');
     expectRefused(await callMcp(stack.resource, next.accessToken));
+    // Operators see it in /metrics.
+    expect(await counter(refreshReuseDetected)).toBe(reusesBefore + 1);
   });
 
   it('a replayed code is invalid_grant, and the first exchange’s token is refused', async () => {

@@ -32,8 +32,8 @@ export const tokensIssued = new Counter({
 });
 export const revocations = new Counter({
   name: 'oauth_revocations_total',
-  help: 'Revocations recorded, by kind (jti: one access token, sid: a whole grant) and reason',
-  labelNames: ['kind', 'reason'] as const,
+  help: 'Revocations recorded, by kind (jti: one access token, sid: a whole grant)',
+  labelNames: ['kind'] as const,
   registers: [registry],
 });
 export const refreshReuseDetected = new Counter({

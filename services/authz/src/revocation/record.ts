@@ -1,4 +1,4 @@
-import { temporarilyUnavailable, type RevocationEntry } from '@mcp-auth/core';
+import { revocations, temporarilyUnavailable, type RevocationEntry } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { inTransaction } from '../token/transaction.ts';
 import { revokeFamily } from '../token/family.ts';
@@ -22,6 +22,7 @@ export async function recordRevocations(
 ): Promise<void> {
   try {
     await deps.revocation.revoke(entries);
+    countRecorded(entries);
   } catch (err) {
     deps.logger.warn({ err, entries: entries.length }, 'revocation not fully recorded; retrying');
     retryInBackground(deps, entries, FIRST_RETRY_MS);
@@ -38,12 +39,19 @@ function retryInBackground(
     const live = entries.filter((e) => e.expiresAt.getTime() > Date.now());
     if (!live.length) return;
     deps.revocation.revoke(live).then(
-      () => deps.logger.info({ entries: live.length }, 'revocation recorded after retry'),
+      () => {
+        countRecorded(live);
+        deps.logger.info({ entries: live.length }, 'revocation recorded after retry');
+      },
       () => retryInBackground(deps, live, Math.min(delayMs * 2, MAX_RETRY_MS)),
     );
   }, delayMs);
   // A pending retry must not keep a stopping process alive.
   timer.unref();
+}
+
+function countRecorded(entries: readonly RevocationEntry[]): void {
+  for (const e of entries) revocations.inc({ kind: e.kind });
 }
 
 /**

@@ -1,5 +1,11 @@
 import { Router } from 'express';
-import { handler, invalidRequest, unauthorizedClient, unsupportedGrantType } from '@mcp-auth/core';
+import {
+  handler,
+  invalidRequest,
+  tokensIssued,
+  unauthorizedClient,
+  unsupportedGrantType,
+} from '@mcp-auth/core';
 import { authenticateClient } from '../client-auth/authenticate.ts';
 import { publicCors } from '../cors.ts';
 import type { AuthzDeps } from '../deps.ts';
@@ -29,6 +35,8 @@ export function tokenRouter(deps: AuthzDeps): Router {
         throw unauthorizedClient(`the client is not registered for the ${grantType} grant`);
       }
       const response = await grant({ deps, client, params });
+      tokensIssued.inc({ grant_type: grantType, token_type: 'access_token' });
+      if (response.refresh_token) tokensIssued.inc({ grant_type: grantType, token_type: 'refresh_token' });
       deps.logger.info({ clientId: client.id, grantType }, 'token issued');
       res.json(response);
     }),

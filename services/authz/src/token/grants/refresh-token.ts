@@ -7,6 +7,7 @@ import {
   parseScope,
   sha256,
   type RefreshToken,
+  refreshReuseDetected,
 } from '@mcp-auth/core';
 import { recordGrantRevocation } from '../../revocation/record.ts';
 import { lockFamily, revokeFamily } from '../family.ts';
@@ -48,6 +49,7 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
       // Reuse. Revoked again even when an earlier reuse already did it: the family's `sid` is then
       // recorded once more, which repairs a recording that an outage interrupted.
       const revoked = await revokeFamily(tx, stored.familyId, now);
+      refreshReuseDetected.inc();
       if (revoked > 0) {
         deps.logger.warn(
           { clientId: client.id, familyId: stored.familyId, revoked },
