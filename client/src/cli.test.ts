@@ -38,6 +38,19 @@ const mcpAuth = (...args: string[]): Promise<Run> =>
 
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
+/** The binary with its own environment (another credentials folder). */
+const mcpAuthIn = (env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      },
+    );
+  });
+
 /** A throwaway HTTP server standing in for an MCP endpoint that answers every request the same way. */
 async function answering(
   status: number,
@@ -65,7 +78,9 @@ describe('mcp-auth command line', { timeout: 60_000 }, () => {
     const run = await mcpAuth('--help');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: mcp-auth <command>/);
-    for (const command of ['login', 'tools', 'call', 'whoami']) expect(run.stdout).toContain(`  ${command} `);
+    for (const command of ['login', 'logout', 'status', 'tools', 'call', 'whoami']) {
+      expect(run.stdout).toContain(`  ${command} `);
+    }
     expect(run.stdout).not.toContain('conformance');
     expect(run.stderr).toBe('');
   });
@@ -75,11 +90,20 @@ describe('mcp-auth command line', { timeout: 60_000 }, () => {
     expect(run).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
   });
 
-  it.each(['login', 'tools', 'call', 'whoami', 'conformance'])('prints the help of %s', async (command) => {
-    for (const run of await Promise.all([mcpAuth(command, '--help'), mcpAuth(command, '-h')])) {
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(new RegExp(`^Usage: mcp-auth ${command} <mcp-url>`));
-    }
+  it.each(['login', 'logout', 'tools', 'call', 'whoami', 'conformance'])(
+    'prints the help of %s',
+    async (command) => {
+      for (const run of await Promise.all([mcpAuth(command, '--help'), mcpAuth(command, '-h')])) {
+        expect(run.code).toBe(0);
+        expect(run.stdout).toMatch(new RegExp(`^Usage: mcp-auth ${command} <mcp-url>`));
+      }
+    },
+  );
+
+  it('prints the help of status, whose server URL is optional', async () => {
+    const run = await mcpAuth('status', '--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: mcp-auth status \[mcp-url\]/);
   });
 
   it('rejects an unknown command with one line and exit status 2', async () => {
@@ -110,6 +134,13 @@ describe('mcp-auth command line', { timeout: 60_000 }, () => {
       [['call', 'http://localhost:8080/mcp', 'echo', '{not json'], /json-args is not valid JSON/],
       [['call', 'http://localhost:8080/mcp', 'echo', '[1,2]'], /json-args must be a JSON object/],
       [['login', 'http://localhost:8080/mcp', '--timeout', '0'], /--timeout needs a number of seconds/],
+      [['logout'], /missing <mcp-url>/],
+      [['logout', 'http://localhost:8080/mcp', 'extra'], /unexpected argument "extra"/],
+      [['logout', 'ftp://localhost/mcp'], /must be http or https/],
+      [['logout', 'http://localhost:8080/mcp', '--forget=yes'], /--forget/],
+      [['status', 'http://localhost:8080/mcp', 'extra'], /unexpected argument "extra"/],
+      [['status', 'not a url'], /not a URL/],
+      [['status', '--forget'], /unknown option --forget/],
       [
         ['login', 'http://localhost:8080/mcp', '--client-metadata-url', 'http://x.test/c.json'],
         /must be an https URL/,
@@ -122,6 +153,60 @@ describe('mcp-auth command line', { timeout: 60_000 }, () => {
       expect(lines(run.stderr), args.join(' ')).toHaveLength(1);
       expect(run.stderr).toMatch(reason);
       expect(run.stderr).toContain(`mcp-auth ${args[0]} --help`);
+    }
+  });
+
+  it('says when nothing is stored, for status and logout', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'mcp-auth-empty-'));
+    try {
+      const env = { MCP_AUTH_CONFIG_DIR: empty };
+      const status = await mcpAuthIn(env, 'status');
+      expect(status).toEqual({ code: 0, stdout: `No stored credentials (in ${empty}).\n`, stderr: '' });
+      const json = await mcpAuthIn(env, 'status', '--json');
+      expect(JSON.parse(json.stdout)).toEqual({ servers: [] });
+      const logout = await mcpAuthIn(env, 'logout', 'http://localhost:8080/mcp');
+      expect(logout).toEqual({
+        code: 0,
+        stdout: 'Not logged in to http://localhost:8080/mcp.\n',
+        stderr: '',
+      });
+      expect(await readdir(empty)).toEqual([]);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('deletes the tokens on logout when the server cannot be reached, warns, and exits 1', async () => {
+    const { url, server } = await answering(200, {});
+    await new Promise((resolve) => server.close(resolve));
+    const origin = new URL(url).origin;
+    const store = new CredentialStore(configDir);
+    await store.update(url, () => ({
+      clientInformation: { client_id: 'c' },
+      tokens: { access_token: 'at', token_type: 'Bearer', refresh_token: 'rt' },
+      discoveryState: {
+        authorizationServerUrl: origin,
+        authorizationServerMetadata: {
+          issuer: origin,
+          authorization_endpoint: `${origin}/oauth/authorize`,
+          token_endpoint: `${origin}/oauth/token`,
+          revocation_endpoint: `${origin}/oauth/revoke`,
+          response_types_supported: ['code'],
+        },
+      },
+    }));
+    try {
+      const run = await mcpAuth('logout', url);
+      expect(run.code).toBe(1);
+      expect(lines(run.stderr)).toEqual([
+        expect.stringMatching(/^mcp-auth: warning: the tokens were not revoked \(.*ECONNREFUSED.*stay valid/),
+      ]);
+      expect(run.stdout).toBe(`Logged out of ${url}: tokens deleted here (client registration kept).\n`);
+      const record = await store.read(url);
+      expect(record?.tokens).toBeUndefined();
+      expect(record?.clientInformation).toEqual({ client_id: 'c' });
+    } finally {
+      await store.remove(url);
     }
   });
 

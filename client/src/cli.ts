@@ -3,12 +3,14 @@ import type { Command } from './args.ts';
 import { call } from './commands/call.ts';
 import { conformance } from './commands/conformance.ts';
 import { login } from './commands/login.ts';
+import { logout } from './commands/logout.ts';
+import { status } from './commands/status.ts';
 import { tools } from './commands/tools.ts';
 import { whoami } from './commands/whoami.ts';
 import { CliError, UsageError } from './errors.ts';
 import { CLIENT_VERSION } from './version.ts';
 
-const commands: Command[] = [login, tools, call, whoami, conformance];
+const commands: Command[] = [login, logout, status, tools, call, whoami, conformance];
 
 const topUsage = `Usage: mcp-auth <command> [options]
 
@@ -25,7 +27,10 @@ Options:
   --version    print the version
 
 Credentials are kept per server in $MCP_AUTH_CONFIG_DIR, else $XDG_CONFIG_HOME/mcp-auth,
-else ~/.config/mcp-auth. Set MCP_AUTH_DEBUG=1 to see stack traces of failures.
+else ~/.config/mcp-auth. An expired access token is refreshed without asking; when the server
+refuses the refresh token, a command run in a terminal logs in again through the browser, and
+elsewhere (scripts, --json) it fails with "Session expired". Set MCP_AUTH_DEBUG=1 to see stack
+traces of failures.
 `;
 
 /** The reason for a failure in one line: what the user can act on, not where the code was. */

@@ -5,8 +5,15 @@ import {
   StreamableHTTPError,
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CliError, InsufficientScopeError, NotLoggedInError } from './errors.ts';
+import {
+  CliError,
+  InsufficientScopeError,
+  NotLoggedInError,
+  RefreshFailedError,
+  SessionExpiredError,
+} from './errors.ts';
 import { StoreOAuthProvider } from './provider.ts';
+import { refreshIfExpiring, watchRefreshFailures } from './refresh.ts';
 import type { CredentialStore } from './store.ts';
 import { CLIENT_VERSION } from './version.ts';
 
@@ -35,8 +42,15 @@ export function refuseInsufficientScope(
   };
 }
 
-/** Turns what the SDK throws for a missing or rejected login into the CLI's messages. */
-export function explainConnectionError(error: unknown, serverUrl: string): unknown {
+/**
+ * Turns what the SDK throws for a missing or rejected login into the CLI's messages. `refreshFailure` is
+ * why a refresh failed for a reason other than the grant (see watchRefreshFailures): then the login is
+ * not lost, and saying "not logged in" would send the user to log in for nothing.
+ */
+export function explainConnectionError(error: unknown, serverUrl: string, refreshFailure?: string): unknown {
+  if (refreshFailure && error instanceof NotLoggedInError && !(error instanceof SessionExpiredError)) {
+    return new RefreshFailedError(serverUrl, refreshFailure);
+  }
   if (error instanceof CliError) return error;
   if (error instanceof UnauthorizedError) return new NotLoggedInError(serverUrl);
   if (error instanceof StreamableHTTPError) {
@@ -46,28 +60,60 @@ export function explainConnectionError(error: unknown, serverUrl: string): unkno
   return error;
 }
 
+export interface ConnectOptions {
+  /**
+   * Logs in again when the stored session has expired (the refresh token was refused); the command is
+   * then run once more. Only given where a person can answer (see reloginWhenInteractive).
+   */
+  relogin?: (expired: SessionExpiredError) => Promise<void>;
+}
+
 /**
- * Connects to the MCP server with the stored login and runs `use`. The SDK attaches the bearer token and,
- * on a 401, refreshes it with the refresh token; it never starts a new login here (the provider is
- * non-interactive), so a missing or dead login surfaces as NotLoggedInError.
+ * Connects to the MCP server with the stored login and runs `use`. The access token is refreshed first
+ * when its stored expiry has passed, and the SDK refreshes it on a 401; a refused refresh token drops the
+ * stored tokens and ends in SessionExpiredError, which `options.relogin` may answer with a new login.
+ * Nothing here starts a login on its own (the provider is non-interactive).
  */
 export async function withMcpClient<T>(
+  serverUrl: string,
+  store: CredentialStore,
+  use: (client: Client) => Promise<T>,
+  options: ConnectOptions = {},
+): Promise<T> {
+  try {
+    return await connectAndUse(serverUrl, store, use);
+  } catch (error) {
+    if (!(error instanceof SessionExpiredError) || !options.relogin) throw error;
+    // The request that failed never reached a tool: a 401 is answered before the body is looked at.
+    await options.relogin(error);
+    return connectAndUse(serverUrl, store, use);
+  }
+}
+
+async function connectAndUse<T>(
   serverUrl: string,
   store: CredentialStore,
   use: (client: Client) => Promise<T>,
 ): Promise<T> {
   const url = new URL(serverUrl);
   const provider = new StoreOAuthProvider(store, serverUrl);
+  const refreshes = watchRefreshFailures();
   const transport = new StreamableHTTPClientTransport(url, {
     authProvider: provider,
-    fetch: refuseInsufficientScope(url, async () => (await store.read(serverUrl))?.tokens?.scope),
+    // The transport hands its fetch to the SDK's auth(), so refreshes after a 401 are watched too.
+    fetch: refuseInsufficientScope(
+      url,
+      async () => (await store.read(serverUrl))?.tokens?.scope,
+      refreshes.fetch,
+    ),
   });
   const client = new Client({ name: 'mcp-auth', version: CLIENT_VERSION });
   try {
+    await refreshIfExpiring(store, provider, { fetchFn: refreshes.fetch });
     await client.connect(transport);
     return await use(client);
   } catch (error) {
-    throw explainConnectionError(error, serverUrl);
+    throw explainConnectionError(error, serverUrl, refreshes.failure());
   } finally {
     await transport.terminateSession().catch(() => undefined);
     await client.close().catch(() => undefined);

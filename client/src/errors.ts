@@ -39,6 +39,35 @@ export class NotLoggedInError extends CliError {
   }
 }
 
+export const sessionExpiredMessage = (serverUrl: string): string =>
+  `Session expired: run \`mcp-auth login ${serverUrl}\``;
+
+/**
+ * The authorization server refused the stored refresh token (invalid_grant: expired, revoked, or its grant
+ * ended), so the stored tokens were dropped. `scope` is what the dropped tokens held, for logging in again.
+ */
+export class SessionExpiredError extends NotLoggedInError {
+  constructor(
+    serverUrl: string,
+    readonly scope?: string,
+  ) {
+    super(serverUrl);
+    this.message = sessionExpiredMessage(serverUrl);
+    this.name = 'SessionExpiredError';
+  }
+}
+
+/**
+ * A refresh that failed for a reason other than the grant (the authorization server is down or answered
+ * 5xx): the login is kept, and trying again later may work.
+ */
+export class RefreshFailedError extends CliError {
+  constructor(serverUrl: string, reason: string) {
+    super(`cannot refresh the access token for ${serverUrl}: ${reason}; your login is kept, try again later`);
+    this.name = 'RefreshFailedError';
+  }
+}
+
 /** The MCP server answered 403 insufficient_scope (RFC 6750 §3.1); it names the scopes it needs. */
 export class InsufficientScopeError extends CliError {
   /** The scope to log in with: what the server asks for plus what the user already holds. */

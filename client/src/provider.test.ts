@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NotLoggedInError } from './errors.ts';
+import { NotLoggedInError, SessionExpiredError } from './errors.ts';
 import { StoreOAuthProvider } from './provider.ts';
 import { CredentialStore } from './store.ts';
 
@@ -124,5 +124,33 @@ describe('StoreOAuthProvider', () => {
 
     await provider.invalidateCredentials('all');
     expect(await store.read(SERVER)).toBeUndefined();
+  });
+
+  it('calls a session expired once the server refused the refresh token, with the scope it had', async () => {
+    await interactive().saveClientInformation({ client_id: 'c' });
+    await interactive().saveTokens({
+      access_token: 'at',
+      token_type: 'Bearer',
+      scope: 'mcp:tools',
+      refresh_token: 'rt',
+    });
+    const provider = new StoreOAuthProvider(store, SERVER);
+    await provider.invalidateCredentials('tokens');
+    let thrown: unknown;
+    try {
+      provider.state();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SessionExpiredError);
+    expect((thrown as SessionExpiredError).message).toBe(`Session expired: run \`mcp-auth login ${SERVER}\``);
+    expect((thrown as SessionExpiredError).scope).toBe('mcp:tools');
+    expect(await provider.tokens()).toBeUndefined();
+
+    // Nothing to refresh in the first place: plainly not logged in.
+    const other = new StoreOAuthProvider(store, SERVER);
+    await other.invalidateCredentials('tokens');
+    expect(() => other.state()).toThrow(NotLoggedInError);
+    expect(() => other.state()).not.toThrow(SessionExpiredError);
   });
 });

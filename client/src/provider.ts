@@ -5,7 +5,7 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { CliError, NotLoggedInError } from './errors.ts';
+import { CliError, NotLoggedInError, SessionExpiredError } from './errors.ts';
 import type { CallbackExpectation } from './loopback.ts';
 import type { CredentialStore, StoredTokens } from './store.ts';
 
@@ -42,6 +42,8 @@ export class StoreOAuthProvider implements OAuthClientProvider {
   private pendingState: string | undefined;
   private discovery: OAuthDiscoveryState | undefined;
   private freshTokens: StoredTokens | undefined;
+  /** Set when the server refused the stored refresh token and the tokens were dropped. */
+  private endedSession: { scope?: string } | undefined;
 
   constructor(
     private readonly store: CredentialStore,
@@ -72,9 +74,19 @@ export class StoreOAuthProvider implements OAuthClientProvider {
     };
   }
 
+  /**
+   * Why a non-interactive command cannot go on: nothing stored, or a session that ended just now because
+   * the refresh token was refused (then the user is told the session expired, and what scope it had).
+   */
+  private notLoggedIn(): NotLoggedInError {
+    return this.endedSession
+      ? new SessionExpiredError(this.serverUrl, this.endedSession.scope)
+      : new NotLoggedInError(this.serverUrl);
+  }
+
   /** Called by the SDK right before it builds an authorization request, so this is where a login begins. */
   state(): string {
-    if (!this.interactive) throw new NotLoggedInError(this.serverUrl);
+    if (!this.interactive) throw this.notLoggedIn();
     this.pendingState = randomBytes(32).toString('base64url');
     return this.pendingState;
   }
@@ -95,7 +107,7 @@ export class StoreOAuthProvider implements OAuthClientProvider {
   async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
     const information = (await this.store.read(this.serverUrl))?.clientInformation;
     // Without a registration the SDK would register one now: that is part of logging in.
-    if (!information && !this.interactive) throw new NotLoggedInError(this.serverUrl);
+    if (!information && !this.interactive) throw this.notLoggedIn();
     return information;
   }
 
@@ -154,11 +166,17 @@ export class StoreOAuthProvider implements OAuthClientProvider {
     );
   }
 
-  /** The SDK calls this when the server rejects what is stored (invalid_client, invalid_grant, ...). */
+  /**
+   * The SDK calls this when the server rejects what is stored: 'tokens' after invalid_grant (the refresh
+   * token is expired or revoked, or the grant was ended), 'all' after invalid_client.
+   */
   async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
     if (scope === 'all' || scope === 'tokens') this.freshTokens = undefined;
     if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
     await this.store.update(this.serverUrl, (current) => {
+      if ((scope === 'all' || scope === 'tokens') && current?.tokens?.refresh_token) {
+        this.endedSession = { scope: current.tokens.scope };
+      }
       if (!current || scope === 'all') return undefined;
       const next = { ...current };
       if (scope === 'client') delete next.clientInformation;
@@ -170,7 +188,7 @@ export class StoreOAuthProvider implements OAuthClientProvider {
   }
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    if (!this.options.onAuthorizationUrl) throw new NotLoggedInError(this.serverUrl);
+    if (!this.options.onAuthorizationUrl) throw this.notLoggedIn();
     await this.options.onAuthorizationUrl(authorizationUrl);
   }
 }

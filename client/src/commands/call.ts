@@ -2,6 +2,7 @@ import { parseCommandLine, serverUrlArgument, takePositionals } from '../args.ts
 import type { Command } from '../args.ts';
 import { withMcpClient } from '../connect.ts';
 import { UsageError } from '../errors.ts';
+import { reloginWhenInteractive } from '../relogin.ts';
 import { CredentialStore } from '../store.ts';
 import { callTool, reportToolResult } from '../tool-result.ts';
 
@@ -52,9 +53,10 @@ export const call: Command = {
     const serverUrl = serverUrlArgument('call', rawUrl);
     const args = parseToolArguments(rawArgs);
 
-    const result = await withMcpClient(serverUrl, CredentialStore.fromEnv(), (client) =>
-      callTool(client, tool, args),
-    );
+    const store = CredentialStore.fromEnv();
+    const result = await withMcpClient(serverUrl, store, (client) => callTool(client, tool, args), {
+      relogin: reloginWhenInteractive(store, serverUrl, Boolean(values.json)),
+    });
     return reportToolResult(tool, result, Boolean(values.json), result);
   },
 };

@@ -10,10 +10,11 @@ import type { Command } from '../args.ts';
 import { presentAuthorizationUrl } from '../browser.ts';
 import { UsageError } from '../errors.ts';
 import { logInThroughLoopback } from '../login-flow.ts';
+import { LOGIN_TIMEOUT_SECONDS } from '../relogin.ts';
 import { CredentialStore } from '../store.ts';
 import type { StoredTokens } from '../store.ts';
 
-const DEFAULT_TIMEOUT_SECONDS = 300;
+const DEFAULT_TIMEOUT_SECONDS = LOGIN_TIMEOUT_SECONDS;
 
 const usage = `Usage: mcp-auth login <mcp-url> [options]
 

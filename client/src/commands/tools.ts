@@ -2,6 +2,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { parseCommandLine, printJson, printLine, serverUrlArgument, takePositionals } from '../args.ts';
 import type { Command } from '../args.ts';
 import { withMcpClient } from '../connect.ts';
+import { reloginWhenInteractive } from '../relogin.ts';
 import { CredentialStore } from '../store.ts';
 
 const usage = `Usage: mcp-auth tools <mcp-url> [options]
@@ -26,16 +27,22 @@ export const tools: Command = {
     const [rawUrl] = takePositionals('tools', positionals, ['<mcp-url>']);
     const serverUrl = serverUrlArgument('tools', rawUrl);
 
-    const list = await withMcpClient(serverUrl, CredentialStore.fromEnv(), async (client) => {
-      const all: Tool[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor ? { cursor } : undefined);
-        all.push(...page.tools);
-        cursor = page.nextCursor;
-      } while (cursor);
-      return all;
-    });
+    const store = CredentialStore.fromEnv();
+    const list = await withMcpClient(
+      serverUrl,
+      store,
+      async (client) => {
+        const all: Tool[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await client.listTools(cursor ? { cursor } : undefined);
+          all.push(...page.tools);
+          cursor = page.nextCursor;
+        } while (cursor);
+        return all;
+      },
+      { relogin: reloginWhenInteractive(store, serverUrl, Boolean(values.json)) },
+    );
 
     if (values.json) {
       printJson({

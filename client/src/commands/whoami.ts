@@ -1,6 +1,7 @@
 import { parseCommandLine, serverUrlArgument, takePositionals } from '../args.ts';
 import type { Command } from '../args.ts';
 import { withMcpClient } from '../connect.ts';
+import { reloginWhenInteractive } from '../relogin.ts';
 import { CredentialStore } from '../store.ts';
 import { callTool, reportToolResult } from '../tool-result.ts';
 
@@ -26,9 +27,10 @@ export const whoami: Command = {
     const [rawUrl] = takePositionals('whoami', positionals, ['<mcp-url>']);
     const serverUrl = serverUrlArgument('whoami', rawUrl);
 
-    const result = await withMcpClient(serverUrl, CredentialStore.fromEnv(), (client) =>
-      callTool(client, 'whoami', {}),
-    );
+    const store = CredentialStore.fromEnv();
+    const result = await withMcpClient(serverUrl, store, (client) => callTool(client, 'whoami', {}), {
+      relogin: reloginWhenInteractive(store, serverUrl, Boolean(values.json)),
+    });
     // Scripts want the identity itself: the tool's structured content when it has one.
     return reportToolResult('whoami', result, Boolean(values.json), result.structuredContent ?? result);
   },

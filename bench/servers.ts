@@ -1,0 +1,43 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ServerSpec } from './server-spec.ts';
+
+const SERVER_ENTRY = fileURLToPath(new URL('./mcp-server.ts', import.meta.url));
+
+export interface ServerProcess {
+  spec: ServerSpec;
+  /** The MCP endpoint on loopback. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts bench/mcp-server.ts in a child process and waits (bounded) for the port it listens on. */
+export function startServer(spec: ServerSpec, timeoutMs = 30_000): Promise<ServerProcess> {
+  const child: ChildProcess = fork(SERVER_ENTRY, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_SERVER: JSON.stringify(spec) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.connected) child.disconnect();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the ${spec.mode} server did not start within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('message', (message: { port?: number }) => {
+      clearTimeout(timer);
+      resolve({ spec, url: `http://127.0.0.1:${message.port}/mcp`, stop });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the ${spec.mode} server exited with status ${code} before listening`));
+    });
+  });
+}
