@@ -13,7 +13,7 @@ import {
   type ComposeService,
 } from './compose.ts';
 import { startGateway } from './gateway.ts';
-import { freePort } from './ports.ts';
+import { freePort } from '@mcp-auth/core';
 import { runJob, startProcess, waitForHttp, type StackProcess } from './process.ts';
 import entryPoints from '../entry-points.json' with { type: 'json' };
 

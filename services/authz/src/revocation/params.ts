@@ -1,5 +1,9 @@
+import type { Request } from 'express';
 import { z } from 'zod';
-import { parseInput } from '@mcp-auth/core';
+import { parseInput, type OAuthClient } from '@mcp-auth/core';
+import { authenticateClient } from '../client-auth/authenticate.ts';
+import type { AuthzDeps } from '../deps.ts';
+import { formParams } from '../token/form.ts';
 
 /**
  * The parameters of RFC 7009 §2.1 and RFC 7662 §2.1, which are the same. The hint is optional
@@ -13,3 +17,16 @@ export const tokenParamsSchema = z.object({
 
 export const tokenParams = (params: Readonly<Record<string, string>>) =>
   parseInput(tokenParamsSchema, params);
+
+/**
+ * The start of both endpoints: the client authenticates as at the token endpoint, first, so an
+ * unauthenticated caller learns nothing about the token (RFC 7009 §2.1, RFC 7662 §2.1).
+ */
+export async function authenticatedTokenRequest(
+  deps: Pick<AuthzDeps, 'prisma'>,
+  req: Request,
+): Promise<{ client: OAuthClient; token: string }> {
+  const params = formParams(req.body);
+  const client = await authenticateClient(deps.prisma, { authorization: req.headers.authorization, params });
+  return { client, token: tokenParams(params).token };
+}

@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import { handler, OAuthError } from '@mcp-auth/core';
-import { authenticateClient } from '../client-auth/authenticate.ts';
 import { publicCors } from '../cors.ts';
 import type { AuthzDeps } from '../deps.ts';
-import { formEndpoint, formParams } from '../token/form.ts';
-import { tokenParams } from './params.ts';
+import { formEndpoint } from '../token/form.ts';
+import { authenticatedTokenRequest } from './params.ts';
 import { storeUnavailable } from './record.ts';
 import { revokeToken } from './revoke-token.ts';
 
@@ -23,13 +22,7 @@ export function revocationRouter(deps: AuthzDeps): Router {
     REVOCATION_PATH,
     ...formEndpoint(),
     handler(async (req, res) => {
-      const params = formParams(req.body);
-      // Authentication first: an unauthenticated caller learns nothing about the token (§2.1).
-      const client = await authenticateClient(deps.prisma, {
-        authorization: req.headers.authorization,
-        params,
-      });
-      const { token } = tokenParams(params);
+      const { client, token } = await authenticatedTokenRequest(deps, req);
       try {
         await revokeToken(deps, client, token);
       } catch (err) {
