@@ -1,0 +1,93 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { generateSigningKeyPem, keySet, publicKeyPem, signingKeyFromPem } from './keys.ts';
+import { InvalidTokenError, signAccessToken, verifyAccessToken } from './tokens.ts';
+
+const rs = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
+const es = signingKeyFromPem(generateSigningKeyPem('ES256'), 'ES256');
+const keys = keySet([rs, es]);
+const expected = { issuer: 'https://as.example', audience: 'https://as.example/mcp' };
+const input = {
+  issuer: expected.issuer,
+  subject: 'user-1',
+  audience: expected.audience,
+  clientId: 'client-1',
+  scopes: ['mcp:tools'],
+  sid: 'family-1',
+  ttlSeconds: 60,
+};
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+describe('access tokens (RFC 9068)', () => {
+  it('round-trips with either algorithm and carries the claims DESIGN names', () => {
+    for (const key of [rs, es]) {
+      const { token, claims } = signAccessToken(key, input);
+      const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as Record<
+        string,
+        string
+      >;
+      expect(header).toEqual({ alg: key.alg, typ: 'at+jwt', kid: key.kid });
+      expect(verifyAccessToken(token, keys, expected)).toMatchObject({
+        iss: expected.issuer,
+        sub: 'user-1',
+        aud: expected.audience,
+        client_id: 'client-1',
+        scope: 'mcp:tools',
+        sid: 'family-1',
+        jti: claims.jti,
+      });
+    }
+  });
+
+  it.each([
+    [
+      'another audience',
+      () => signAccessToken(rs, { ...input, audience: 'https://other/mcp' }).token,
+      /audience/,
+    ],
+    ['another issuer', () => signAccessToken(rs, { ...input, issuer: 'https://evil' }).token, /issuer/],
+    [
+      'an expired token',
+      () => signAccessToken(rs, { ...input, now: Date.now() - 3_600_000 }).token,
+      /expired/,
+    ],
+    [
+      'a tampered payload',
+      () => {
+        const [h, , s] = signAccessToken(rs, input).token.split('.');
+        return `${h}.${b64({ ...input, sub: 'admin' })}.${s}`;
+      },
+      /invalid signature/,
+    ],
+    [
+      'alg none',
+      () => `${b64({ alg: 'none', typ: 'at+jwt', kid: rs.kid })}.${b64({ sub: 'x' })}.`,
+      /not allowed/,
+    ],
+    [
+      'HS256 keyed with the public key (alg confusion)',
+      () => {
+        const head = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: rs.kid })}.${b64({ sub: 'x' })}`;
+        return `${head}.${createHmac('sha256', publicKeyPem(rs)).update(head).digest('base64url')}`;
+      },
+      /not allowed/,
+    ],
+    [
+      'an ES256 header on the RSA key',
+      () => {
+        const [, p, s] = signAccessToken(rs, input).token.split('.');
+        return `${b64({ alg: 'ES256', typ: 'at+jwt', kid: rs.kid })}.${p}.${s}`;
+      },
+      /does not match the key/,
+    ],
+    [
+      'an unknown kid',
+      () => signAccessToken(signingKeyFromPem(generateSigningKeyPem('ES256'), 'ES256'), input).token,
+      /unknown signing key/,
+    ],
+    ['garbage', () => 'not.a.jwt', /malformed/],
+  ])('refuses %s', (_name, make, message) => {
+    expect(() => verifyAccessToken(make(), keys, expected)).toThrow(InvalidTokenError);
+    expect(() => verifyAccessToken(make(), keys, expected)).toThrow(message);
+  });
+});
