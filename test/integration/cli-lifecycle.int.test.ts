@@ -3,7 +3,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import express from 'express';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,18 +10,14 @@ import {
   createPrisma,
   createRedis,
   generateSigningKeyPem,
-  keySet,
   RedisRevocationStore,
   signingKeyFromPem,
   type PrismaClient,
   type Redis,
 } from '@mcp-auth/core';
-import { createApp as createAuthzApp } from '@mcp-auth/authz';
 import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
 import { createUser } from '@mcp-auth/authz/users';
-import { createApp as createMcpApp } from '@mcp-auth/mcp';
-import { mcpConfigFrom } from '@mcp-auth/mcp/config';
-import { createApp as createRegistrationApp } from '@mcp-auth/registration';
+import { createAllInOneApp } from '@mcp-auth/embedded/all-in-one-app';
 import { CredentialStore, type StoredTokens } from '../../client/src/store.ts';
 import { launchBrowser, logInAndConsent } from '../support/browser.ts';
 import { startPostgres, startRedis, type TestDatabase, type TestRedis } from '../support/infra.ts';
@@ -142,17 +137,7 @@ beforeAll(async () => {
   );
   mcpUrl = authzConfig.resource;
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
-  const app = express();
-  app.use(createRegistrationApp({ config: { issuer }, prisma, logger }));
-  app.use(createAuthzApp({ config: authzConfig, prisma, signingKey, logger, revocation }));
-  app.use(
-    createMcpApp({
-      config: mcpConfigFrom({ PUBLIC_URL: issuer, MCP_RESOURCE_URL: mcpUrl }),
-      keys: keySet([signingKey]),
-      logger,
-      revocation,
-    }),
-  );
+  const app = createAllInOneApp({ authzConfig, prisma, signingKey, revocation, logger });
   server.on('request', app);
 
   await createUser(prisma, USER.username, USER.password);

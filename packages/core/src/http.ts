@@ -41,9 +41,37 @@ export function toOAuthError(err: unknown, logger: Logger, req: Request): OAuthE
     }
     return new OAuthError('invalid_request', 'malformed request body', err.status);
   }
+  if (isInvalidTextError(err)) {
+    // A backstop for input the edge checks missed: the database refused it, nothing was written.
+    return new OAuthError('invalid_request', 'the request contains characters that are not allowed');
+  }
   logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
   return new OAuthError('server_error', 'internal error', 500);
 }
+
+/** PostgreSQL's "invalid byte sequence" / "untranslatable character", as Prisma's adapter reports it. */
+function isInvalidTextError(err: unknown): boolean {
+  const code = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)
+    ?.meta?.driverAdapterError?.cause?.originalCode;
+  return code === '22021' || code === '22P05';
+}
+
+const MAX_DEPTH = 8;
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v, depth + 1));
+}
+
+/**
+ * NUL is never meaningful in OAuth parameters, and PostgreSQL cannot store it in text: refuse it at
+ * the edge (query and parsed body), so it never reaches the database. Mount it
+ * after the body parser.
+ */
+export const rejectNul: RequestHandler = (req, _res, next) => {
+  const found = containsNul(req.query) || containsNul(req.body);
+  next(found ? new OAuthError('invalid_request', 'the request contains a NUL character') : undefined);
+};
 
 /** Renders every error as RFC 6749 §5.2 JSON. */
 export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {

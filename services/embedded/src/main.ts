@@ -4,12 +4,12 @@
 import express from 'express';
 import { z } from 'zod';
 import {
+  baseUrl,
   createLogger,
   createPrisma,
   defaultMigrationsDir,
   exitOnStartupError,
   healthRoutes,
-  keySet,
   loadConfig,
   loadOrCreateSigningKey,
   logLevel,
@@ -19,11 +19,9 @@ import {
   runMigrations,
   serve,
 } from '@mcp-auth/core';
-import { createApp as createAuthzApp, startHousekeeping } from '@mcp-auth/authz';
+import { startHousekeeping } from '@mcp-auth/authz';
 import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
-import { createApp as createMcpApp } from '@mcp-auth/mcp';
-import { mcpConfigFrom } from '@mcp-auth/mcp/config';
-import { createApp as createRegistrationApp } from '@mcp-auth/registration';
+import { createAllInOneApp } from './all-in-one-app.ts';
 import { ensureFirstAdmin } from './first-admin.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './postgres.ts';
 
@@ -33,7 +31,7 @@ async function main() {
   const env = loadConfig({
     PORT: port(8080),
     HOST: z.string().default('127.0.0.1'),
-    PUBLIC_URL: z.string().optional(),
+    PUBLIC_URL: baseUrl.optional(),
     DATABASE_URL: postgresUrl.optional(),
     DATA_DIR: z.string().default('.data'),
     LOG_LEVEL: logLevel,
@@ -66,30 +64,7 @@ async function main() {
     const app = express();
     app.disable('x-powered-by');
     app.use(healthRoutes({ postgres: () => prisma.$queryRaw`SELECT 1` }));
-    app.use(
-      createRegistrationApp({
-        config: { issuer: authzConfig.issuer },
-        prisma,
-        logger: logger.child({ app: 'registration' }),
-      }),
-    );
-    app.use(
-      createAuthzApp({
-        config: authzConfig,
-        prisma,
-        signingKey,
-        logger: logger.child({ app: 'authz' }),
-        revocation,
-      }),
-    );
-    app.use(
-      createMcpApp({
-        config: mcpConfigFrom({ PUBLIC_URL: publicUrl, MCP_RESOURCE_URL: authzConfig.resource }),
-        keys: keySet([signingKey]),
-        logger: logger.child({ app: 'mcp' }),
-        revocation,
-      }),
-    );
+    app.use(createAllInOneApp({ authzConfig, prisma, signingKey, revocation, logger }));
     const housekeeping = startHousekeeping(
       { prisma, logger: logger.child({ app: 'housekeeping' }) },
       authzEnv.HOUSEKEEPING_INTERVAL,

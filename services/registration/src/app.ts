@@ -1,5 +1,5 @@
 import express from 'express';
-import { oauthErrorHandler } from '@mcp-auth/core';
+import { oauthErrorHandler, rejectNul } from '@mcp-auth/core';
 import type { RegistrationDeps } from './deps.ts';
 import { deleteRegistration } from './endpoints/delete.ts';
 import { readRegistration } from './endpoints/read.ts';
@@ -21,7 +21,7 @@ const JSON_LIMIT = '32kb';
 export function createApp(deps: RegistrationDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  const json = [requireJson, express.json({ limit: JSON_LIMIT })];
+  const json = [requireJson, express.json({ limit: JSON_LIMIT }), rejectNul];
 
   app.post('/oauth/register', ...json, register(deps));
   app.get('/oauth/register/:client_id', readRegistration(deps));

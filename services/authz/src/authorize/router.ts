@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { rejectNul } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { authorizationEndpoint } from './authorization-endpoint.ts';
 import { showConsent, submitConsent } from './consent.ts';
@@ -13,14 +14,14 @@ export function authorizeRouter(deps: AuthzDeps): Router {
   const router = Router();
   // Forms only, parsed only on these routes. `extended: false` keeps values flat (strings or
   // arrays of strings), which is what the parameter checks expect.
-  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+  const form = [express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }), rejectNul];
 
   const authorize = authorizationEndpoint(deps);
-  router.get('/oauth/authorize', authorize);
+  router.get('/oauth/authorize', rejectNul, authorize);
   router.post('/oauth/authorize', form, authorize);
-  router.get('/oauth/login', showLogin(deps));
+  router.get('/oauth/login', rejectNul, showLogin(deps));
   router.post('/oauth/login', form, submitLogin(deps));
-  router.get('/oauth/consent', showConsent(deps));
+  router.get('/oauth/consent', rejectNul, showConsent(deps));
   router.post('/oauth/consent', form, submitConsent(deps));
   router.use(pageErrorHandler(deps));
   return router;

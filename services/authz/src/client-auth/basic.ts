@@ -34,10 +34,14 @@ export function parseBasicAuthorization(header: string): BasicCredentials {
   return { clientId, clientSecret };
 }
 
-/** application/x-www-form-urlencoded decoding of one value; undefined when the escapes are broken. */
+/**
+ * application/x-www-form-urlencoded decoding of one value; undefined when the escapes are broken
+ * or decode to NUL (no client id or secret contains one, and the database could not store it).
+ */
 function formDecode(value: string): string | undefined {
   try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
+    const decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+    return decoded.includes('\u0000') ? undefined : decoded;
   } catch {
     return undefined;
   }

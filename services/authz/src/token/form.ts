@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { invalidRequest, noStore } from '@mcp-auth/core';
+import { invalidRequest, noStore, rejectNul } from '@mcp-auth/core';
 
 /**
  * The parsed form as one string per parameter. RFC 6749 §3.2: parameters must not repeat (a
@@ -37,4 +37,5 @@ export const formEndpoint = (): RequestHandler[] => [
   noStoreFirst,
   requireForm,
   express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 }),
+  rejectNul,
 ];

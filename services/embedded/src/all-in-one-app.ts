@@ -1,0 +1,56 @@
+import express, { type Express } from 'express';
+import {
+  keySet,
+  type Logger,
+  type PrismaClient,
+  type RevocationStore,
+  type SigningKey,
+} from '@mcp-auth/core';
+import { createApp as createAuthzApp } from '@mcp-auth/authz';
+import type { AuthzConfig } from '@mcp-auth/authz/config';
+import { createApp as createMcpApp } from '@mcp-auth/mcp';
+import { mcpConfigFrom } from '@mcp-auth/mcp/config';
+import { createApp as createRegistrationApp } from '@mcp-auth/registration';
+
+/**
+ * The three services on one express app (their paths do not overlap, and each falls through on
+ * paths it does not own). The all-in-one mode listens with it; tests that need the whole surface
+ * on one port build it the same way.
+ */
+export function createAllInOneApp(deps: {
+  authzConfig: AuthzConfig;
+  prisma: PrismaClient;
+  signingKey: SigningKey;
+  revocation: RevocationStore;
+  logger: Logger;
+}): Express {
+  const { authzConfig, prisma, signingKey, revocation, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    createRegistrationApp({
+      config: { issuer: authzConfig.issuer },
+      prisma,
+      logger: logger.child({ app: 'registration' }),
+    }),
+  );
+  app.use(
+    createAuthzApp({
+      config: authzConfig,
+      prisma,
+      signingKey,
+      revocation,
+      logger: logger.child({ app: 'authz' }),
+    }),
+  );
+  app.use(
+    createMcpApp({
+      config: mcpConfigFrom({ PUBLIC_URL: authzConfig.issuer, MCP_RESOURCE_URL: authzConfig.resource }),
+      // The same process signs and verifies: the public half of the one signing key.
+      keys: keySet([signingKey]),
+      logger: logger.child({ app: 'mcp' }),
+      revocation,
+    }),
+  );
+  return app;
+}
