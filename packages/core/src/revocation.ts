@@ -135,6 +135,7 @@ export class RedisRevocationStore implements RevocationStore {
     const [complete, byJti, bySid] = values;
     if (byJti || bySid) return true;
     if (complete) return false;
+    this.logger?.warn('the revocation set in Redis is incomplete (restarted or flushed); rebuilding it');
     await this.rebuild();
     return this.isRevoked(jti, sid);
   }
