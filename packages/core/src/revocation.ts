@@ -160,9 +160,9 @@ export class RedisRevocationStore implements RevocationStore {
       }
       // Set last: until it exists, every check comes back here.
       await this.redis.set(this.marker, String(Date.now()));
-      this.logger?.warn(
+      this.logger?.info(
         { entries: rows.length, ms: Date.now() - started },
-        'revocation set rebuilt from Postgres',
+        'revocation set copied from Postgres',
       );
     } catch (err) {
       throw new RevocationUnavailableError(`cannot rebuild the revocation set: ${(err as Error).message}`);
