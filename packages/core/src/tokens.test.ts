@@ -1,7 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateSigningKeyPem, keySet, publicKeyPem, signingKeyFromPem } from './keys.ts';
-import { InvalidTokenError, signAccessToken, verifyAccessToken } from './tokens.ts';
+import {
+  createAccessTokenVerifier,
+  InvalidTokenError,
+  signAccessToken,
+  verifyAccessToken,
+} from './tokens.ts';
 
 const rs = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
 const es = signingKeyFromPem(generateSigningKeyPem('ES256'), 'ES256');
@@ -89,5 +94,42 @@ describe('access tokens (RFC 9068)', () => {
   ])('refuses %s', (_name, make, message) => {
     expect(() => verifyAccessToken(make(), keys, expected)).toThrow(InvalidTokenError);
     expect(() => verifyAccessToken(make(), keys, expected)).toThrow(message);
+  });
+});
+
+describe('the verifier that remembers verified tokens', () => {
+  it('returns the same claims again, and still refuses a token once it has expired', () => {
+    let clock = Date.now();
+    const verify = createAccessTokenVerifier(keys, expected, { now: () => clock });
+    const { token } = signAccessToken(rs, { ...input, ttlSeconds: 60 });
+    const first = verify(token);
+    expect(verify(token)).toBe(first);
+    clock += 120_000;
+    expect(() => verify(token)).toThrow(/expired/);
+  });
+
+  it('remembers only verified tokens: a tampered copy of a remembered one is still refused', () => {
+    const verify = createAccessTokenVerifier(keys, expected);
+    const { token } = signAccessToken(rs, input);
+    verify(token);
+    const [h, p, s] = token.split('.');
+    expect(() => verify(`${h}.${p}.${s!.slice(0, -2)}AA`)).toThrow(InvalidTokenError);
+    expect(() => verify(signAccessToken(rs, { ...input, audience: 'https://other/mcp' }).token)).toThrow(
+      /audience/,
+    );
+  });
+
+  it('forgets the least recently used token beyond its bound', () => {
+    const verify = createAccessTokenVerifier(keys, expected, { maxEntries: 2 });
+    const [a, b, c] = [1, 2, 3].map(() => signAccessToken(es, input).token);
+    const claimsA = verify(a!);
+    const claimsB = verify(b!);
+    verify(a!); // a is now the most recent; b goes first
+    verify(c!);
+    expect(verify(a!)).toBe(claimsA);
+    // b was forgotten: verified afresh, so equal claims in a new object.
+    const again = verify(b!);
+    expect(again).toEqual(claimsB);
+    expect(again).not.toBe(claimsB);
   });
 });

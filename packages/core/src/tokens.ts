@@ -118,3 +118,39 @@ export function verifyAccessToken(
 
 export const scopesOf = (claims: Pick<AccessTokenClaims, 'scope'>): string[] =>
   claims.scope.split(' ').filter(Boolean);
+
+/**
+ * verifyAccessToken with a memory of tokens already verified. An MCP client sends the same access
+ * token on every request for its whole lifetime, and the signature check is the largest part of
+ * the cost of authentication; a token seen before (the exact string, signature included) is
+ * trusted again without it until its `exp`. Only successful verifications are remembered, the
+ * oldest first forgotten, so memory stays bounded. Revocation is not cached: callers still ask the
+ * revocation set on every request.
+ */
+export function createAccessTokenVerifier(
+  keys: KeySet,
+  expected: { issuer: string; audience: string; clockToleranceSeconds?: number },
+  options: { maxEntries?: number; now?: () => number } = {},
+): (token: string) => AccessTokenClaims {
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const tolerance = expected.clockToleranceSeconds ?? 5;
+  const verified = new Map<string, AccessTokenClaims>();
+  return (token) => {
+    const hit = verified.get(token);
+    if (hit) {
+      if (hit.exp + tolerance <= now() / 1000) {
+        verified.delete(token);
+        throw new InvalidTokenError('token expired');
+      }
+      // Map order is insertion order: re-inserting marks it as recently used.
+      verified.delete(token);
+      verified.set(token, hit);
+      return hit;
+    }
+    const claims = verifyAccessToken(token, keys, expected);
+    verified.set(token, claims);
+    if (verified.size > maxEntries) verified.delete(verified.keys().next().value as string);
+    return claims;
+  };
+}

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import {
+  createAccessTokenVerifier,
   InvalidTokenError,
   temporarilyUnavailable,
-  verifyAccessToken,
   type AccessTokenClaims,
   type KeySet,
   type Logger,
@@ -27,11 +27,14 @@ export interface BearerDeps {
  */
 export function requireBearer(deps: BearerDeps): RequestHandler {
   const errors = bearerErrors(deps.config.resourceMetadataUrl);
-  const expected = { issuer: deps.config.issuer, audience: deps.config.resource };
+  const verifyToken = createAccessTokenVerifier(deps.keys, {
+    issuer: deps.config.issuer,
+    audience: deps.config.resource,
+  });
 
   const verify = (token: string): AccessTokenClaims => {
     try {
-      return verifyAccessToken(token, deps.keys, expected);
+      return verifyToken(token);
     } catch (err) {
       if (err instanceof InvalidTokenError) throw errors.invalidToken(err.message);
       // Whatever a client sends is at worst an invalid token, never a 500.
