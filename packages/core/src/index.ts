@@ -16,3 +16,4 @@ export * from './redis.ts';
 export * from './metrics.ts';
 export * from './service-app.ts';
 export * from './ports.ts';
+export * from './cors.ts';

@@ -1,6 +1,5 @@
 import { Router } from 'express';
-import { jwks, type VerificationKey } from '@mcp-auth/core';
-import { publicCors } from './cors.ts';
+import { jwks, type VerificationKey, publicCors } from '@mcp-auth/core';
 
 /**
  * RFC 7517 key set for resource servers that fetch keys rather than read the shared file.

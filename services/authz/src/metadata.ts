@@ -1,7 +1,6 @@
 import { Router } from 'express';
-import { SUPPORTED_SCOPES } from '@mcp-auth/core';
+import { SUPPORTED_SCOPES, publicCors } from '@mcp-auth/core';
 import type { AuthzConfig } from './config.ts';
-import { publicCors } from './cors.ts';
 import { CLIENT_AUTH_METHODS } from './client-auth/authenticate.ts';
 import { INTROSPECTION_PATH } from './introspection/router.ts';
 import { REVOCATION_PATH } from './revocation/router.ts';

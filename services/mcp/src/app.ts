@@ -1,5 +1,11 @@
 import express from 'express';
-import { oauthErrorHandler, type KeySet, type Logger, type RevocationChecker } from '@mcp-auth/core';
+import {
+  oauthErrorHandler,
+  publicCors,
+  type KeySet,
+  type Logger,
+  type RevocationChecker,
+} from '@mcp-auth/core';
 import { requireBearer } from './auth/bearer.ts';
 import { requireScopes } from './auth/require-scopes.ts';
 import { resourcePathOf, type McpConfig } from './config.ts';
@@ -29,6 +35,9 @@ export function createApp(deps: McpDeps): express.Express {
   const scopes = requireScopes(deps.config, toolScopesOf(tools));
 
   app.use(metadataRoutes(deps.config));
+  // Before the bearer check: a browser's preflight carries no token. Clients must be able to read
+  // the challenge (WWW-Authenticate) to discover how to log in.
+  app.use(mcpPath, publicCors(['POST', 'GET', 'DELETE'], ['WWW-Authenticate', 'Mcp-Session-Id']));
   app
     .route(mcpPath)
     // Authentication comes before the body is read, so an anonymous caller cannot make us parse 1 MB.

@@ -133,6 +133,24 @@ describe('protected resource metadata (RFC 9728)', () => {
 });
 
 describe('bearer authentication', () => {
+  it('lets a browser preflight through without a token, and lets it read the challenge', async () => {
+    const preflight = await fetch(`${base}/mcp`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://inspector.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type, mcp-protocol-version',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('mcp-protocol-version');
+    const res = await postMcp(call('echo', { text: 'x' }));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-expose-headers')).toContain('WWW-Authenticate');
+  });
+
   it('answers no token with 401 and a challenge naming the metadata and base scope', async () => {
     const res = await postMcp(call('echo', { text: 'x' }));
     expect(res.status).toBe(401);

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { SUPPORTED_SCOPES } from '@mcp-auth/core';
+import { publicCors, SUPPORTED_SCOPES } from '@mcp-auth/core';
 import { PROTECTED_RESOURCE_WELL_KNOWN, resourcePathOf, type McpConfig } from './config.ts';
 
 /** RFC 9728 §2 protected resource metadata: tells a client which authorization server to use. */
@@ -28,17 +28,7 @@ export function metadataRoutes(config: McpConfig): Router {
     ]),
   ];
   const get: RequestHandler = (_req, res) => {
-    res.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'public, max-age=300').json(body);
-  };
-  // Browser clients send MCP-Protocol-Version with discovery requests, which makes them preflight.
-  const preflight: RequestHandler = (req, res) => {
-    res
-      .set('Access-Control-Allow-Origin', '*')
-      .set('Access-Control-Allow-Methods', 'GET, OPTIONS')
-      .set('Access-Control-Allow-Headers', req.get('Access-Control-Request-Headers') ?? '*')
-      .set('Access-Control-Max-Age', '86400')
-      .status(204)
-      .end();
+    res.set('Cache-Control', 'public, max-age=300').json(body);
   };
   const notAllowed: RequestHandler = (_req, res) => {
     res
@@ -47,6 +37,8 @@ export function metadataRoutes(config: McpConfig): Router {
       .json({ error: 'invalid_request', error_description: 'method not allowed' });
   };
   const router = Router();
-  for (const path of paths) router.route(path).get(get).options(preflight).all(notAllowed);
+  // Browser clients send MCP-Protocol-Version with discovery requests, which makes them preflight.
+  router.use(paths, publicCors(['GET']));
+  for (const path of paths) router.route(path).get(get).all(notAllowed);
   return router;
 }

@@ -1,5 +1,5 @@
 import express from 'express';
-import { oauthErrorHandler, rejectNul } from '@mcp-auth/core';
+import { oauthErrorHandler, publicCors, rejectNul } from '@mcp-auth/core';
 import type { RegistrationDeps } from './deps.ts';
 import { deleteRegistration } from './endpoints/delete.ts';
 import { readRegistration } from './endpoints/read.ts';
@@ -23,6 +23,8 @@ export function createApp(deps: RegistrationDeps): express.Express {
   app.disable('x-powered-by');
   const json = [requireJson, express.json({ limit: JSON_LIMIT }), rejectNul];
 
+  // Browser-based MCP clients register from their own origin.
+  app.use('/oauth/register', publicCors(['POST', 'GET', 'PUT', 'DELETE'], ['WWW-Authenticate']));
   app.post('/oauth/register', ...json, register(deps));
   app.get('/oauth/register/:client_id', readRegistration(deps));
   app.put('/oauth/register/:client_id', ...json, updateRegistration(deps));

@@ -1,6 +1,5 @@
 import { Router } from 'express';
-import { handler, OAuthError } from '@mcp-auth/core';
-import { publicCors } from '../cors.ts';
+import { handler, OAuthError, publicCors } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { formEndpoint } from '../token/form.ts';
 import { authenticatedTokenRequest } from './params.ts';

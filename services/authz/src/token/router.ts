@@ -5,9 +5,9 @@ import {
   tokensIssued,
   unauthorizedClient,
   unsupportedGrantType,
+  publicCors,
 } from '@mcp-auth/core';
 import { authenticateClient } from '../client-auth/authenticate.ts';
-import { publicCors } from '../cors.ts';
 import type { AuthzDeps } from '../deps.ts';
 import { formEndpoint, formParams } from './form.ts';
 import { GRANTS } from './grants/index.ts';

@@ -451,7 +451,7 @@ describe('token endpoint request validation', () => {
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
-    expect(res.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    expect(res.headers.get('access-control-allow-headers')).toMatch(/authorization/i);
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
   });
 });
