@@ -307,6 +307,18 @@ describe('login page', () => {
     expect(row.userId).toBeNull();
   });
 
+  it('throttles password guessing: after 5 failures even the right password waits (429)', async () => {
+    await createUser(prisma, 'dave', PASSWORD);
+    const flow = await startFlow();
+    for (let i = 0; i < 5; i++) expect((await logIn(flow, 'dave', `guess ${i}`)).status).toBe(401);
+    const blocked = await logIn(flow, 'dave', PASSWORD);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await blocked.text()).toContain('Too many failed sign-in attempts');
+    const row = await prisma.authorizationRequest.findUniqueOrThrow({ where: { id: flow.requestId } });
+    expect(row.userId).toBeNull();
+  });
+
   it('refuses a post without the CSRF token (403)', async () => {
     const flow = await startFlow();
     const res = await post(

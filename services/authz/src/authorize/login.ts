@@ -7,6 +7,7 @@ import { formTargetOf, sendPage } from '../pages/send-page.ts';
 import { authenticate } from './authenticate.ts';
 import { checkBinding, checkCsrf, clientDisplay, flowExpired, loadFlow, siteOf, type Flow } from './flow.ts';
 import { issueCode } from './issue-code.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import { redirectTo } from './redirect.ts';
 import { consentCovers } from './remembered-consent.ts';
 
@@ -40,16 +41,29 @@ export function showLogin(deps: AuthzDeps): RequestHandler {
 }
 
 /** `POST /oauth/login`: checks the flow, then the credentials, then whether consent is needed. */
-export function submitLogin(deps: AuthzDeps): RequestHandler {
+export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHandler {
   return async (req, res) => {
     const form = parseInput(loginForm, req.body ?? {});
     const flow = await loadFlow(deps.prisma, form.request);
     checkBinding(req, flow);
     checkCsrf(flow, form.csrf_token);
 
+    const address = req.ip ?? 'unknown';
+    const username = form.username ?? '';
+    const wait = throttle.retryAfter(address, username);
+    if (wait > 0) {
+      deps.logger.warn({ clientId: flow.clientId, address }, 'login throttled');
+      const minutes = Math.ceil(wait / 60);
+      const error = `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+      return sendPage(res.set('Retry-After', String(wait)), 429, render(deps, flow, { username, error }), {
+        formTargets: formTargetOf(flow.redirectUri),
+      });
+    }
+
     const user = await authenticate(deps.prisma, form.username, form.password);
     if (!user) {
-      deps.logger.info({ clientId: flow.clientId }, 'login failed');
+      throttle.recordFailure(address, username);
+      deps.logger.info({ clientId: flow.clientId, address }, 'login failed');
       return sendPage(res, 401, render(deps, flow, { username: form.username, error: INCORRECT }), {
         formTargets: formTargetOf(flow.redirectUri),
       });
@@ -59,6 +73,7 @@ export function submitLogin(deps: AuthzDeps): RequestHandler {
       data: { userId: user.id },
     });
     if (bound.count !== 1) throw flowExpired();
+    throttle.recordSuccess(address, username);
     deps.logger.info({ userId: user.id, clientId: flow.clientId }, 'login succeeded');
 
     const key = { userId: user.id, clientId: flow.clientId, resource: flow.resource };

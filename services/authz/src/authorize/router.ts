@@ -4,6 +4,7 @@ import type { AuthzDeps } from '../deps.ts';
 import { authorizationEndpoint } from './authorization-endpoint.ts';
 import { showConsent, submitConsent } from './consent.ts';
 import { showLogin, submitLogin } from './login.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { pageErrorHandler } from './page-errors.ts';
 
 /**
@@ -20,7 +21,7 @@ export function authorizeRouter(deps: AuthzDeps): Router {
   router.get('/oauth/authorize', rejectNul, authorize);
   router.post('/oauth/authorize', form, authorize);
   router.get('/oauth/login', rejectNul, showLogin(deps));
-  router.post('/oauth/login', form, submitLogin(deps));
+  router.post('/oauth/login', form, submitLogin(deps, new LoginThrottle()));
   router.get('/oauth/consent', rejectNul, showConsent(deps));
   router.post('/oauth/consent', form, submitConsent(deps));
   router.use(pageErrorHandler(deps));
