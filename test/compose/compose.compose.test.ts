@@ -12,7 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser.ts';
 import { freePort, repoRoot } from '../support/processes.ts';
-import { loginListAndEcho } from '../stack/cli-chain.ts';
+import { loginListEchoLogout } from '../stack/cli-chain.ts';
 import { postJson, request } from '../stack/http.ts';
 
 /**
@@ -106,6 +106,6 @@ describe('docker compose up', () => {
       });
     expect(added.exitCode, added.output).toBe(0);
     browser = await launchBrowser();
-    await loginListAndEcho({ mcpUrl: `${publicUrl}/mcp`, publicUrl, user, configDir, browser });
+    await loginListEchoLogout({ mcpUrl: `${publicUrl}/mcp`, publicUrl, user, configDir, browser });
   });
 });

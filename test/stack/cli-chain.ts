@@ -5,9 +5,10 @@ import { cli, startCli } from '../support/processes.ts';
 
 /**
  * What a user does after `docker compose up` (or `npm run stack`): `mcp-auth login` through the
- * gateway, the login and consent pages in a browser, then `tools` and `call echo`.
+ * gateway, the login and consent pages in a browser, then `tools` and `call echo`, then `logout`,
+ * after which the server refuses the revoked grant.
  */
-export async function loginListAndEcho(opts: {
+export async function loginListEchoLogout(opts: {
   mcpUrl: string;
   publicUrl: string;
   user: { username: string; password: string };
@@ -31,4 +32,14 @@ export async function loginListAndEcho(opts: {
   const call = await cli(['call', opts.mcpUrl, 'echo', '{"text":"through the gateway"}'], env);
   expect(call.code, call.stderr).toBe(0);
   expect(call.stdout).toContain('through the gateway');
+
+  const stored = JSON.parse((await cli(['status', opts.mcpUrl, '--json'], env)).stdout) as unknown;
+  expect(JSON.stringify(stored)).toContain(opts.mcpUrl);
+
+  const logout = await cli(['logout', opts.mcpUrl], env);
+  expect(logout.code, logout.stderr).toBe(0);
+  expect(logout.stdout + logout.stderr).toMatch(/revoked at the server/);
+  const after = await cli(['call', opts.mcpUrl, 'echo', '{"text":"again"}'], env);
+  expect(after.code).not.toBe(0);
+  expect(after.stderr).toMatch(/mcp-auth login/);
 }

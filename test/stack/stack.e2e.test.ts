@@ -9,7 +9,7 @@ import { startStack, type Stack } from '../../scripts/stack/stack.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { startPostgres, startRedis, type TestDatabase, type TestRedis } from '../support/infra.ts';
 import { run } from '../support/processes.ts';
-import { loginListAndEcho } from './cli-chain.ts';
+import { loginListEchoLogout } from './cli-chain.ts';
 import { postJson, request } from './http.ts';
 
 /**
@@ -100,7 +100,7 @@ describe('local stack (the compose topology as processes)', () => {
     expect((await request(`${stack.services.authz.url}/readyz`)).status).toBe(200);
   });
 
-  it('the CLI logs in through the gateway (Chromium on the pages), lists tools and calls echo', async () => {
+  it('the CLI logs in through the gateway (Chromium on the pages), lists tools, calls echo and logs out', async () => {
     const added = await run(
       process.execPath,
       ['--import', 'tsx', 'services/authz/src/user-cli.ts', 'add', user.username],
@@ -110,7 +110,7 @@ describe('local stack (the compose topology as processes)', () => {
     expect(added.code, added.stderr).toBe(0);
 
     browser = await launchBrowser();
-    await loginListAndEcho({ mcpUrl: stack.mcpUrl, publicUrl: stack.url, user, configDir, browser });
+    await loginListEchoLogout({ mcpUrl: stack.mcpUrl, publicUrl: stack.url, user, configDir, browser });
   });
 
   // Last: it stops the registration service.
