@@ -98,7 +98,7 @@ describe('docker compose up', () => {
     expect(res.json()).toMatchObject({ error: 'not_found' });
   });
 
-  it('the CLI logs in through the gateway, lists tools and calls echo', async () => {
+  it('the CLI logs in through the gateway, lists tools, calls echo and logs out', async () => {
     const added = await environment!
       .getContainer('authz-1')
       .exec(['sh', '-c', 'printf "%s\\n" "$PW" | node dist/user.js add "$NAME"'], {
