@@ -17,3 +17,4 @@ export * from './metrics.ts';
 export * from './service-app.ts';
 export * from './ports.ts';
 export * from './cors.ts';
+export * from './oauth-vocabulary.ts';

@@ -1,7 +1,6 @@
 import { Router } from 'express';
-import { SUPPORTED_SCOPES, publicCors } from '@mcp-auth/core';
+import { publicCors, SUPPORTED_SCOPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@mcp-auth/core';
 import type { AuthzConfig } from './config.ts';
-import { CLIENT_AUTH_METHODS } from './client-auth/authenticate.ts';
 import { INTROSPECTION_PATH } from './introspection/router.ts';
 import { REVOCATION_PATH } from './revocation/router.ts';
 import { SUPPORTED_GRANT_TYPES } from './token/grants/index.ts';
@@ -19,12 +18,12 @@ export function authorizationServerMetadata(config: AuthzConfig) {
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: [...SUPPORTED_GRANT_TYPES],
-    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     // Every endpoint a client posts to authenticates it the same way (client-auth/).
     revocation_endpoint: `${issuer}${REVOCATION_PATH}`,
-    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     introspection_endpoint: `${issuer}${INTROSPECTION_PATH}`,
-    introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     code_challenge_methods_supported: ['S256'],
     // RFC 9207: the authorization response carries `iss`, so clients can detect mix-up attacks.
     authorization_response_iss_parameter_supported: true,

@@ -5,11 +5,9 @@ import {
   sha256,
   type OAuthClient,
   type PrismaClient,
+  type TokenEndpointAuthMethod,
 } from '@mcp-auth/core';
 import { parseBasicAuthorization } from './basic.ts';
-
-export const CLIENT_AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'] as const;
-export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 /** What a request to the token, revocation or introspection endpoint carries. */
 export interface ClientAuthRequest {
@@ -19,7 +17,7 @@ export interface ClientAuthRequest {
 }
 
 export interface PresentedCredentials {
-  method: ClientAuthMethod;
+  method: TokenEndpointAuthMethod;
   clientId: string;
   clientSecret?: string;
   /** A failure must then carry a Basic challenge (RFC 6749 §5.2). */

@@ -1,5 +1,5 @@
 import { invalidClientMetadata } from '@mcp-auth/core';
-import type { GrantType, ResponseType, TokenEndpointAuthMethod } from './schema.ts';
+import type { GrantType, ResponseType, TokenEndpointAuthMethod } from '@mcp-auth/core';
 
 /**
  * RFC 7591 §2 defaults: grant_types ["authorization_code"], response_types ["code"]. The

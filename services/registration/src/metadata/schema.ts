@@ -1,16 +1,12 @@
 import { z } from 'zod';
-
-/**
- * What the authorization server supports; a client may register only these. (The authz service
- * advertises the same lists in its RFC 8414 metadata.)
- */
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'] as const;
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export const RESPONSE_TYPES = ['code'] as const;
-
-export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
-export type GrantType = (typeof GRANT_TYPES)[number];
-export type ResponseType = (typeof RESPONSE_TYPES)[number];
+import {
+  GRANT_TYPES,
+  RESPONSE_TYPES,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  type GrantType,
+  type ResponseType,
+  type TokenEndpointAuthMethod,
+} from '@mcp-auth/core';
 
 // Limits keep any single registration small (it is echoed on every read and loaded on every
 // authorization request) without getting in the way of a real client.
