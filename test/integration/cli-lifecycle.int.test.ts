@@ -71,7 +71,11 @@ async function logIn(scopeArgs: string[] = []): Promise<void> {
 }
 
 const claimsOf = (jwt: string) =>
-  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { jti: string; sid: string };
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as {
+    jti: string;
+    sid: string;
+    client_id: string;
+  };
 
 /** A tools/call straight to the MCP endpoint with a given bearer token. */
 const callMcp = (accessToken: string) =>
@@ -203,8 +207,7 @@ describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
     const refused = await callMcp(after.access_token);
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
-    const { jti, sid } = claimsOf(after.access_token);
-    expect(await revocation.isRevoked(jti, sid)).toBe(true);
+    expect(await revocation.isRevoked(claimsOf(after.access_token))).toBe(true);
 
     // Locally: tokens gone, registration kept.
     const record = await store.read(mcpUrl);

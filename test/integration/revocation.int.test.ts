@@ -199,3 +199,40 @@ describe('reuse and replay revoke the grant at the MCP service', () => {
     expectOAuthError(await refreshTokens(stack.issuer, cli, first.refreshToken!), 400, 'invalid_grant');
   });
 });
+
+describe('deleting a client (RFC 7592 §2.3)', () => {
+  it('revokes every access token it holds, whatever the grant', async () => {
+    // Registered through the real registration endpoint, as a machine client would.
+    const registration = await fetch(`${stack.issuer}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'nightly job',
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      }),
+    });
+    expect(registration.status).toBe(201);
+    const registered = (await registration.json()) as {
+      client_id: string;
+      client_secret: string;
+      registration_access_token: string;
+      registration_client_uri: string;
+    };
+    const job = { clientId: registered.client_id, secret: registered.client_secret };
+    const issued = await clientPost(`${stack.issuer}/oauth/token`, job, {
+      grant_type: 'client_credentials',
+      resource: stack.resource,
+    });
+    expect(issued.status).toBe(200);
+    const accessToken = String(issued.body.access_token);
+    expect((await callMcp(stack.resource, accessToken)).status).toBe(200);
+
+    const deleted = await fetch(registered.registration_client_uri, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${registered.registration_access_token}` },
+    });
+    expect(deleted.status).toBe(204);
+    expectRefused(await callMcp(stack.resource, accessToken));
+  });
+});

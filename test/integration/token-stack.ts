@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import {
   createLogger,
   createPrisma,
@@ -15,12 +16,14 @@ import {
 import { createApp as createAuthzApp } from '../../services/authz/src/app.ts';
 import type { AuthzConfig } from '../../services/authz/src/config.ts';
 import { createApp as createMcpApp } from '../../services/mcp/src/app.ts';
+import { createApp as createRegistrationApp } from '../../services/registration/src/app.ts';
 import { mcpConfig } from '../../services/mcp/src/config.ts';
 import { startPostgres, startRedis, type TestRedis } from '../support/infra.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 /**
- * The authorization server and the MCP server as separate apps on their own ports, as in compose:
+ * The authorization server (with registration) and the MCP server as separate apps on their own
+ * ports, as in compose:
  * real Postgres, and Redis reached by both through a TCP proxy the test can cut. Each app has its
  * own Redis client and revocation store, so the MCP service learns of revocations only through
  * Redis (or Postgres, when Redis lost its data), exactly as across processes.
@@ -73,16 +76,19 @@ export async function startTokenStack(): Promise<TokenStack> {
     secureCookies: false,
   };
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
-  authz.server.on(
-    'request',
-    createAuthzApp({
-      config,
+  // Registration beside the authorization server, on one origin as behind the gateway.
+  const authzRevocation = new RedisRevocationStore(authzRedis, prisma, redisInfo.keyPrefix);
+  const authzApp = express();
+  authzApp.use(
+    createRegistrationApp({
+      config: { issuer: config.issuer, accessTokenTtl: config.accessTokenTtl },
       prisma,
-      signingKey,
       logger,
-      revocation: new RedisRevocationStore(authzRedis, prisma, redisInfo.keyPrefix),
+      revocation: authzRevocation,
     }),
   );
+  authzApp.use(createAuthzApp({ config, prisma, signingKey, logger, revocation: authzRevocation }));
+  authz.server.on('request', authzApp);
   // The MCP service's own Prisma client: it reads Postgres only to rebuild Redis.
   const mcpPrisma = createPrisma(db.url, { max: 2 });
   mcp.server.on(

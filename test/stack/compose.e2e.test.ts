@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@mcp-auth/core';
 import { authzServiceEnv } from '../../services/authz/src/config.ts';
 import { mcpServiceEnv } from '../../services/mcp/src/config.ts';
-import { registrationEnv } from '../../services/registration/src/config.ts';
+import { registrationServiceEnv } from '../../services/registration/src/config.ts';
 import {
   commandOf,
   composeFile,
@@ -29,7 +29,7 @@ import { repoRoot } from '../../scripts/stack/paths.ts';
 
 /** The shapes each service's main.ts loads (the standalone ones, with Redis). */
 const shapes: Record<(typeof APP_SERVICES)[number], z.ZodRawShape> = {
-  registration: registrationEnv,
+  registration: registrationServiceEnv,
   authz: authzServiceEnv,
   mcp: mcpServiceEnv,
 };

@@ -48,3 +48,12 @@ export const commonEnv = {
   PUBLIC_URL: baseUrl,
   LOG_LEVEL: logLevel,
 };
+
+/**
+ * Redis for the revocation set, as every standalone service that reads or writes it takes it. The
+ * prefix must be the same in all of them.
+ */
+export const revocationRedisEnv = {
+  REDIS_URL: redisUrl,
+  REDIS_KEY_PREFIX: z.string().min(1).default('mcp-auth:'),
+};

@@ -12,6 +12,7 @@ import {
 } from './revocation.ts';
 
 const inAMinute = () => new Date(Date.now() + 60_000);
+const subject = (jti: string, sid: string, client_id = randomUUID()) => ({ jti, sid, client_id });
 
 describe('revocation stores', () => {
   let db: TestDatabase;
@@ -42,12 +43,22 @@ describe('revocation stores', () => {
   it('reports a revoked jti and a revoked sid, and nothing else', async () => {
     const jti = randomUUID();
     const sid = randomUUID();
-    expect(await store.isRevoked(jti, sid)).toBe(false);
+    expect(await store.isRevoked(subject(jti, sid))).toBe(false);
     await store.revoke([{ kind: 'jti', value: jti, expiresAt: inAMinute() }]);
-    expect(await store.isRevoked(jti, randomUUID())).toBe(true);
-    expect(await store.isRevoked(randomUUID(), sid)).toBe(false);
+    expect(await store.isRevoked(subject(jti, randomUUID()))).toBe(true);
+    expect(await store.isRevoked(subject(randomUUID(), sid))).toBe(false);
     await store.revoke([{ kind: 'sid', value: sid, expiresAt: inAMinute() }]);
-    expect(await store.isRevoked(randomUUID(), sid)).toBe(true);
+    expect(await store.isRevoked(subject(randomUUID(), sid))).toBe(true);
+  });
+
+  it('reports every token of a revoked (deleted) client', async () => {
+    const client = randomUUID();
+    expect(await store.isRevoked(subject(randomUUID(), randomUUID(), client))).toBe(false);
+    await store.revoke([{ kind: 'client', value: client, expiresAt: inAMinute() }]);
+    expect(await store.isRevoked(subject(randomUUID(), randomUUID(), client))).toBe(true);
+    expect(
+      await new PostgresRevocationStore(prisma).isRevoked(subject(randomUUID(), randomUUID(), client)),
+    ).toBe(true);
   });
 
   it('keeps the durable record in Postgres and the fast copy with a TTL in Redis', async () => {
@@ -66,33 +77,37 @@ describe('revocation stores', () => {
     await redis.del(...keys);
     // A fresh store (another replica) must not trust the empty Redis either.
     const other = new RedisRevocationStore(redis, prisma, redisInfo.keyPrefix);
-    expect(await other.isRevoked(jti, randomUUID())).toBe(true);
+    expect(await other.isRevoked(subject(jti, randomUUID()))).toBe(true);
     expect(await redis.exists(`${redisInfo.keyPrefix}revoked:complete`)).toBe(1);
   });
 
   it('fails closed while Redis is unreachable and recovers by itself', async () => {
     const jti = randomUUID();
     await proxy.cut();
-    await expect(store.isRevoked(jti, randomUUID())).rejects.toBeInstanceOf(RevocationUnavailableError);
+    await expect(store.isRevoked(subject(jti, randomUUID()))).rejects.toBeInstanceOf(
+      RevocationUnavailableError,
+    );
     const entry: RevocationEntry = { kind: 'jti', value: jti, expiresAt: inAMinute() };
     // The durable record is written even when Redis is down; the caller learns that Redis missed it.
     await expect(store.revoke([entry])).rejects.toBeInstanceOf(RevocationUnavailableError);
     expect(await prisma.revocation.count({ where: { value: jti } })).toBe(1);
     await proxy.restore();
     await expect
-      .poll(() => store.isRevoked(randomUUID(), randomUUID()).catch(() => 'down'), { timeout: 10_000 })
+      .poll(() => store.isRevoked(subject(randomUUID(), randomUUID())).catch(() => 'down'), {
+        timeout: 10_000,
+      })
       .toBe(false);
   });
 
   it('serves the same interface from Postgres alone (embedded mode)', async () => {
     const pgStore = new PostgresRevocationStore(prisma);
     const sid = randomUUID();
-    expect(await pgStore.isRevoked(randomUUID(), sid)).toBe(false);
+    expect(await pgStore.isRevoked(subject(randomUUID(), sid))).toBe(false);
     await pgStore.revoke([{ kind: 'sid', value: sid, expiresAt: inAMinute() }]);
-    expect(await pgStore.isRevoked(randomUUID(), sid)).toBe(true);
+    expect(await pgStore.isRevoked(subject(randomUUID(), sid))).toBe(true);
     // An entry past its expiry covers no live token any more.
     const old = randomUUID();
     await pgStore.revoke([{ kind: 'sid', value: old, expiresAt: new Date(Date.now() - 1000) }]);
-    expect(await pgStore.isRevoked(randomUUID(), old)).toBe(false);
+    expect(await pgStore.isRevoked(subject(randomUUID(), old))).toBe(false);
   });
 });

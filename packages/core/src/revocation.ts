@@ -1,22 +1,28 @@
 import type { Redis } from 'ioredis';
 import type { PrismaClient } from './db.ts';
 import type { Logger } from './logger.ts';
+import type { AccessTokenClaims } from './tokens.ts';
 
 /**
  * The revocation set (DESIGN "Revocation"). The authorization server records revocations; the MCP
  * service asks on every request. Postgres holds the durable record; Redis, when present, is the
  * fast copy that the MCP service reads.
  */
+/** What identifies an access token for revocation: itself, its grant, and its client. */
+export type RevocationSubject = Pick<AccessTokenClaims, 'jti' | 'sid' | 'client_id'>;
+
 export interface RevocationChecker {
   /**
-   * True when the token (`jti`) or its grant family (`sid`) is revoked. Rejects with
-   * RevocationUnavailableError when the store cannot answer: callers fail closed.
+   * True when the token (`jti`), its grant family (`sid`) or its client (deleted: RFC 7592 §2.3) is
+   * revoked. Rejects with RevocationUnavailableError when the store cannot answer: callers fail
+   * closed.
    */
-  isRevoked(jti: string, sid: string): Promise<boolean>;
+  isRevoked(token: RevocationSubject): Promise<boolean>;
 }
 
 export interface RevocationEntry {
-  kind: 'jti' | 'sid';
+  /** jti: one access token; sid: a grant family; client: every token of a deleted client. */
+  kind: 'jti' | 'sid' | 'client';
   value: string;
   /** When the last token this entry covers expires; the entry is useless after that. */
   expiresAt: Date;
@@ -54,13 +60,14 @@ export class PostgresRevocationStore implements RevocationStore {
     if (entries.length) await recordDurably(this.prisma, entries);
   }
 
-  async isRevoked(jti: string, sid: string): Promise<boolean> {
+  async isRevoked(token: RevocationSubject): Promise<boolean> {
     try {
       const rows = await this.prisma.revocation.findFirst({
         where: {
           OR: [
-            { kind: 'jti', value: jti },
-            { kind: 'sid', value: sid },
+            { kind: 'jti', value: token.jti },
+            { kind: 'sid', value: token.sid },
+            { kind: 'client', value: token.client_id },
           ],
           expiresAt: { gt: new Date() },
         },
@@ -124,20 +131,25 @@ export class RedisRevocationStore implements RevocationStore {
     if (failed) throw failed[0];
   }
 
-  async isRevoked(jti: string, sid: string): Promise<boolean> {
+  async isRevoked(token: RevocationSubject): Promise<boolean> {
     let values: (string | null)[];
     try {
-      // One round trip on the hot path: the completeness marker and both keys.
-      values = await this.redis.mget(this.marker, this.key('jti', jti), this.key('sid', sid));
+      // One round trip on the hot path: the completeness marker and the three keys.
+      values = await this.redis.mget(
+        this.marker,
+        this.key('jti', token.jti),
+        this.key('sid', token.sid),
+        this.key('client', token.client_id),
+      );
     } catch (err) {
       throw new RevocationUnavailableError(`Redis unavailable: ${(err as Error).message}`);
     }
-    const [complete, byJti, bySid] = values;
-    if (byJti || bySid) return true;
+    const [complete, ...entries] = values;
+    if (entries.some(Boolean)) return true;
     if (complete) return false;
     this.logger?.warn('the revocation set in Redis is incomplete (restarted or flushed); rebuilding it');
     await this.rebuild();
-    return this.isRevoked(jti, sid);
+    return this.isRevoked(token);
   }
 
   /** Copies the durable record into Redis; concurrent callers in this process share one run. */

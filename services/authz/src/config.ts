@@ -5,7 +5,7 @@ import {
   loadConfig,
   port,
   postgresUrl,
-  redisUrl,
+  revocationRedisEnv,
   seconds,
   SIGNING_ALGORITHMS,
 } from '@mcp-auth/core';
@@ -36,9 +36,7 @@ export const authzEnv = {
  */
 export const authzServiceEnv = {
   ...authzEnv,
-  REDIS_URL: redisUrl,
-  /** Shared with the MCP service: both must use the same prefix. */
-  REDIS_KEY_PREFIX: z.string().min(1).default('mcp-auth:'),
+  ...revocationRedisEnv,
 };
 
 export type AuthzEnv = z.output<z.ZodObject<typeof authzEnv>>;

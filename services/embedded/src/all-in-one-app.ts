@@ -29,8 +29,9 @@ export function createAllInOneApp(deps: {
   app.disable('x-powered-by');
   app.use(
     createRegistrationApp({
-      config: { issuer: authzConfig.issuer },
+      config: { issuer: authzConfig.issuer, accessTokenTtl: authzConfig.accessTokenTtl },
       prisma,
+      revocation,
       logger: logger.child({ app: 'registration' }),
     }),
   );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseUrl, commonEnv, loadConfig, port, postgresUrl, redisUrl } from '@mcp-auth/core';
+import { baseUrl, commonEnv, loadConfig, port, postgresUrl, revocationRedisEnv } from '@mcp-auth/core';
 
 export const mcpEnv = {
   ...commonEnv,
@@ -22,9 +22,7 @@ export type McpEnv = z.output<z.ZodObject<typeof mcpEnv>>;
  */
 export const mcpServiceEnv = {
   ...mcpEnv,
-  REDIS_URL: redisUrl,
-  /** Must match the authorization server's. */
-  REDIS_KEY_PREFIX: z.string().min(1).default('mcp-auth:'),
+  ...revocationRedisEnv,
   DATABASE_URL: postgresUrl,
 };
 

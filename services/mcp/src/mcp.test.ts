@@ -377,23 +377,23 @@ describe('revocation', () => {
     return started.base;
   }
 
-  it('asks about the token and its grant, and lets an unrevoked token through', async () => {
-    const asked: [string, string][] = [];
+  it('asks about the token, its grant and its client, and lets an unrevoked token through', async () => {
+    const asked: [string, string, string][] = [];
     const at = await appWith({
-      isRevoked: async (jti, sid) => {
-        asked.push([jti, sid]);
+      isRevoked: async ({ jti, sid, client_id }) => {
+        asked.push([jti, sid, client_id]);
         return false;
       },
     });
     const { token, claims } = issue();
     const res = await postMcp(call('echo', { text: 'still valid' }), token, at);
     expect(res.status).toBe(200);
-    expect(asked).toEqual([[claims.jti, claims.sid]]);
+    expect(asked).toEqual([[claims.jti, claims.sid, claims.client_id]]);
   });
 
   it('refuses a revoked token with 401 invalid_token', async () => {
     const { token, claims } = issue();
-    const at = await appWith({ isRevoked: async (jti) => jti === claims.jti });
+    const at = await appWith({ isRevoked: async ({ jti }) => jti === claims.jti });
     const res = await postMcp(call('echo', { text: 'x' }), token, at);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');

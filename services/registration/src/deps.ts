@@ -1,4 +1,4 @@
-import type { Logger, PrismaClient } from '@mcp-auth/core';
+import type { Logger, PrismaClient, RevocationStore } from '@mcp-auth/core';
 import type { RegistrationConfig } from './config.ts';
 
 /** Everything the registration service needs; main.ts wires real ones, tests their own. */
@@ -6,4 +6,6 @@ export interface RegistrationDeps {
   config: RegistrationConfig;
   prisma: PrismaClient;
   logger: Logger;
+  /** Where deleting a client revokes the tokens it still holds. */
+  revocation: RevocationStore;
 }

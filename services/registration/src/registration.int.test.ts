@@ -2,7 +2,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_SCOPE, createLogger, createPrisma, sha256, type PrismaClient } from '@mcp-auth/core';
+import {
+  BASE_SCOPE,
+  createLogger,
+  createPrisma,
+  PostgresRevocationStore,
+  sha256,
+  type PrismaClient,
+} from '@mcp-auth/core';
 import { startPostgres, type TestDatabase } from '../../../test/support/infra.ts';
 import { createApp } from './app.ts';
 
@@ -13,13 +20,22 @@ let db: TestDatabase;
 let prisma: PrismaClient;
 let server: Server;
 let base: string;
+let revocation: PostgresRevocationStore;
 
 beforeAll(async () => {
   db = await startPostgres();
   prisma = createPrisma(db.url, { max: 4 });
   // Mounted the way the embedded mode mounts it, with a later app behind it.
   const root = express();
-  root.use(createApp({ config: { issuer }, prisma, logger: createLogger('registration-test', 'silent') }));
+  revocation = new PostgresRevocationStore(prisma);
+  root.use(
+    createApp({
+      config: { issuer, accessTokenTtl: 900 },
+      prisma,
+      revocation,
+      logger: createLogger('registration-test', 'silent'),
+    }),
+  );
   root.post('/after', (req, res) => {
     res.json({ reached: true, body: req.body ?? null });
   });
@@ -411,6 +427,10 @@ describe('client configuration endpoint (RFC 7592)', () => {
     expect(await prisma.oAuthClient.count({ where: { id } })).toBe(0);
     expect(await prisma.consent.count({ where: { clientId: id } })).toBe(0);
     expect(await prisma.refreshToken.count({ where: { clientId: id } })).toBe(0);
+    // Access tokens it already holds are refused from now on (RFC 7592 §2.3), whatever their grant.
+    expect(
+      await revocation.isRevoked({ jti: crypto.randomUUID(), sid: crypto.randomUUID(), client_id: id }),
+    ).toBe(true);
 
     await expectInvalidToken(await call('GET', clientPath(id), { token }));
     await expectInvalidToken(await call('DELETE', clientPath(id), { token }));

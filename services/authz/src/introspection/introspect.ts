@@ -52,7 +52,7 @@ async function introspectAccessToken(
 ): Promise<IntrospectionResponse> {
   if (claims.client_id !== client.id) return INACTIVE;
   const durable = new PostgresRevocationStore(deps.prisma);
-  if (await durable.isRevoked(claims.jti, claims.sid)) return INACTIVE;
+  if (await durable.isRevoked(claims)) return INACTIVE;
   return {
     active: true,
     scope: claims.scope,

@@ -47,7 +47,7 @@ export function requireBearer(deps: BearerDeps): RequestHandler {
     if (!deps.revocation) return;
     let revoked: boolean;
     try {
-      revoked = await deps.revocation.isRevoked(claims.jti, claims.sid);
+      revoked = await deps.revocation.isRevoked(claims);
     } catch (err) {
       deps.logger.warn({ err }, 'revocation set unavailable; refusing the request');
       throw temporarilyUnavailable('cannot check token revocation; retry shortly');
