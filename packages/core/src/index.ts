@@ -18,3 +18,4 @@ export * from './service-app.ts';
 export * from './ports.ts';
 export * from './cors.ts';
 export * from './oauth-vocabulary.ts';
+export * from './service-connections.ts';

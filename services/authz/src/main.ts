@@ -1,16 +1,11 @@
 // The authorization server on its own (compose, local stack), with Redis for the revocation set.
 import {
+  connectServices,
   createLogger,
-  createPrisma,
-  createRedis,
   exitOnStartupError,
   loadOrCreateSigningKey,
-  redactUrl,
-  RedisRevocationStore,
   serve,
   serviceApp,
-  waitFor,
-  watchRedis,
 } from '@mcp-auth/core';
 import { createApp } from './app.ts';
 import { authzConfigFrom, loadAuthzServiceEnv } from './config.ts';
@@ -20,14 +15,11 @@ const logger = createLogger('authz');
 try {
   const env = loadAuthzServiceEnv();
   logger.level = env.LOG_LEVEL;
-  const prisma = createPrisma(env.DATABASE_URL);
-  const postgres = () => prisma.$queryRaw`SELECT 1`;
-  await waitFor('PostgreSQL', redactUrl(env.DATABASE_URL), postgres);
-
-  const redis = createRedis(env.REDIS_URL);
-  const redisReachable = watchRedis(redis, logger, 'revocations answer 503 until it is back');
-  await waitFor('Redis', redactUrl(env.REDIS_URL), redisReachable);
-  const revocation = new RedisRevocationStore(redis, prisma, env.REDIS_KEY_PREFIX, logger);
+  const { prisma, revocation, checks, close } = await connectServices({
+    env,
+    logger,
+    whenRedisDown: 'revocations answer 503 until it is back',
+  });
   // Revocations that reached Postgres but not Redis before a restart (Redis was down, and the
   // retry died with the old process) are copied over now, before any request is served.
   await revocation.rebuild();
@@ -40,7 +32,7 @@ try {
   logger.info({ kid: signingKey.kid, alg: signingKey.alg, created }, 'signing key ready');
 
   // Health routes live here, not in createApp: the embedded mode serves its own.
-  const app = serviceApp({ postgres, redis: redisReachable });
+  const app = serviceApp(checks);
   app.use(createApp({ config: authzConfigFrom(env), prisma, signingKey, logger, revocation }));
   const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL);
   await serve({
@@ -49,8 +41,7 @@ try {
     logger,
     onClose: async () => {
       await housekeeping.stop();
-      redis.disconnect();
-      await prisma.$disconnect();
+      await close();
     },
   });
 } catch (err) {

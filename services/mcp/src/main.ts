@@ -1,16 +1,11 @@
 // The MCP resource server on its own (compose, local stack), checking revocations in Redis.
 import {
+  connectServices,
   createLogger,
-  createPrisma,
-  createRedis,
   exitOnStartupError,
   loadVerificationKeys,
-  redactUrl,
-  RedisRevocationStore,
   serve,
   serviceApp,
-  waitFor,
-  watchRedis,
 } from '@mcp-auth/core';
 import { createApp } from './app.ts';
 import { loadMcpServiceEnv, mcpConfigFrom } from './config.ts';
@@ -27,24 +22,22 @@ async function main(): Promise<void> {
     'accepting access tokens',
   );
 
-  // Postgres is read only when Redis lost its data, so a small pool, and no wait for it here.
-  const prisma = createPrisma(env.DATABASE_URL, { max: 2 });
-  const redis = createRedis(env.REDIS_URL);
-  const redisReachable = watchRedis(redis, logger, 'MCP requests answer 503 until it is back');
-  await waitFor('Redis', redactUrl(env.REDIS_URL), redisReachable);
-  const revocation = new RedisRevocationStore(redis, prisma, env.REDIS_KEY_PREFIX, logger);
+  const { revocation, checks, close } = await connectServices({
+    env,
+    logger,
+    whenRedisDown: 'MCP requests answer 503 until it is back',
+    // Postgres is read only to rebuild Redis after it lost its data.
+    needsPostgres: false,
+  });
 
   // Redis only: without it every request is refused (503), so the instance is not ready.
-  const root = serviceApp({ redis: redisReachable });
+  const root = serviceApp(checks);
   root.use(createApp({ config, keys, logger, revocation }));
   await serve({
     app: root,
     port: env.PORT,
     logger,
-    onClose: async () => {
-      redis.disconnect();
-      await prisma.$disconnect();
-    },
+    onClose: close,
   });
 }
 
