@@ -92,12 +92,14 @@ describe('startLoopbackListener', () => {
     await expect(l.waitForCode()).resolves.toBe('the-code');
   });
 
-  it('rejects a state mismatch, and shows the reason to the browser', async () => {
+  it('refuses a response with another state, shows why, and keeps waiting for the real one', async () => {
     const l = await start();
-    const response = await visit(l, { code: 'the-code', state: 'forged' });
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain('state mismatch');
-    await expect(l.waitForCode()).rejects.toThrow(/state mismatch/);
+    const forged = await visit(l, { code: 'forged-code', state: 'forged' });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('state mismatch');
+    const real = await visit(l, { code: 'the-code', state: 'state-123' });
+    expect(real.status).toBe(200);
+    await expect(l.waitForCode()).resolves.toBe('the-code');
   });
 
   it('reports error=access_denied', async () => {

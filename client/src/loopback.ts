@@ -77,8 +77,8 @@ const page = (title: string, message: string): string => `<!doctype html>
 
 /**
  * Starts the RFC 8252 §7.3 loopback redirect listener on 127.0.0.1 with a port the OS picks. It accepts
- * exactly one request to /callback (anything else, such as a favicon, gets 404 and is ignored), answers
- * the browser with a short page and closes.
+ * exactly one request to /callback carrying this login's `state` (anything else, such as a favicon or a
+ * forged response, is refused and ignored), answers the browser with a short page and closes.
  */
 export async function startLoopbackListener(options: LoopbackOptions): Promise<LoopbackListener> {
   let settle: { resolve: (code: string) => void; reject: (error: Error) => void } | undefined;
@@ -93,6 +93,17 @@ export async function startLoopbackListener(options: LoopbackOptions): Promise<L
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (done || req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
+      return;
+    }
+    const pending = options.expect();
+    if (pending && url.searchParams.get('state') !== pending.state) {
+      // Not the answer to this login (another local process, or a web page that found the port):
+      // it must not be able to end the login, so it is refused and the listener keeps waiting.
+      res
+        .writeHead(400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+        .end(
+          page('Not this login', 'This response does not belong to the login in progress (state mismatch).'),
+        );
       return;
     }
     done = true;

@@ -202,10 +202,13 @@ describe('reuse and replay revoke the grant at the MCP service', () => {
 
 describe('deleting a client (RFC 7592 §2.3)', () => {
   it('revokes every access token it holds, whatever the grant', async () => {
-    // Registered through the real registration endpoint, as a machine client would.
+    // Registered through the real registration endpoint, as the operator registers a machine client.
     const registration = await fetch(`${stack.issuer}/oauth/register`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${stack.initialAccessToken}`,
+      },
       body: JSON.stringify({
         client_name: 'nightly job',
         grant_types: ['client_credentials'],

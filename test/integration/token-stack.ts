@@ -7,6 +7,7 @@ import {
   createRedis,
   generateSigningKeyPem,
   keySet,
+  randomToken,
   RedisRevocationStore,
   signingKeyFromPem,
   type PrismaClient,
@@ -34,6 +35,8 @@ export interface TokenStack {
   /** The MCP endpoint, which is the resource (`aud`). */
   resource: string;
   config: AuthzConfig;
+  /** The operator's initial access token: registering a client_credentials client needs it. */
+  initialAccessToken: string;
   signingKey: SigningKey;
   prisma: PrismaClient;
   redisInfo: TestRedis;
@@ -76,12 +79,13 @@ export async function startTokenStack(): Promise<TokenStack> {
     secureCookies: false,
   };
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
+  const initialAccessToken = randomToken(32);
   // Registration beside the authorization server, on one origin as behind the gateway.
   const authzRevocation = new RedisRevocationStore(authzRedis, prisma, redisInfo.keyPrefix);
   const authzApp = express();
   authzApp.use(
     createRegistrationApp({
-      config: { issuer: config.issuer, accessTokenTtl: config.accessTokenTtl },
+      config: { issuer: config.issuer, accessTokenTtl: config.accessTokenTtl, initialAccessToken },
       prisma,
       logger,
       revocation: authzRevocation,
@@ -105,6 +109,7 @@ export async function startTokenStack(): Promise<TokenStack> {
     issuer: authz.base,
     resource: config.resource,
     config,
+    initialAccessToken,
     signingKey,
     prisma,
     redisInfo,

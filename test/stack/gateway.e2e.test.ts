@@ -86,12 +86,18 @@ describe('gateway routing (deploy/gateway with the compose settings)', () => {
     ['GET', '/.well-known/oauth-protected-resource', 'mcp'],
     ['GET', '/.well-known/oauth-protected-resource/mcp', 'mcp'],
     ['POST', '/oauth/register', 'registration'],
+    // Other spellings of the limited paths reach the same service (which answers them 404) through
+    // the limited location: see the rate limit tests.
+    ['POST', '/oauth/register/', 'registration'],
+    ['POST', '/oauth/Register', 'registration'],
     ['GET', '/oauth/register/client-1', 'registration'],
     ['PUT', '/oauth/register/client-1', 'registration'],
     ['DELETE', '/oauth/register/client-1', 'registration'],
     ['GET', '/oauth/authorize?response_type=code&client_id=c&state=s%20t', 'authz'],
+    ['GET', '/oauth/Authorize/', 'authz'],
     ['GET', '/oauth/login?flow=abc', 'authz'],
     ['POST', '/oauth/login', 'authz'],
+    ['POST', '/oauth/LOGIN/', 'authz'],
     ['POST', '/oauth/consent', 'authz'],
     ['POST', '/oauth/token', 'authz'],
     ['POST', '/oauth/revoke', 'authz'],
@@ -150,8 +156,9 @@ describe('gateway routing (deploy/gateway with the compose settings)', () => {
     expect(headers['x-forwarded-host']).toBe('auth.example.test:8443');
     expect(headers['x-forwarded-proto']).toBe('http');
     expect(headers['x-forwarded-port']).toBe(new URL(gateway.url).port);
-    // The client's own claim is kept and the address the gateway saw is appended.
-    expect(headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+    // The gateway is the edge: the client's own claim is replaced by the address the gateway saw,
+    // so the services (which trust one hop) cannot be told another client address.
+    expect(headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(headers['x-real-ip']).toBe('127.0.0.1');
   });
 
@@ -239,6 +246,85 @@ describe('gateway routing (deploy/gateway with the compose settings)', () => {
     expect(limited!.headers['content-type']).toMatch(/text\/html/);
     expect(limited!.body).toMatch(/too many sign-in attempts/i);
     expect((await request(`${gateway.url}/oauth/login`, { localAddress: '127.0.0.4' })).status).toBe(200);
+  });
+
+  /**
+   * Sends `count` requests from one address, cycling through `paths`: when every spelling draws on
+   * the same per-address budget, the last requests (of different spellings) are all refused; if a
+   * spelling escaped the limit, or had a budget of its own, they would not be.
+   */
+  async function cycle(
+    paths: string[],
+    count: number,
+    localAddress: string,
+    send: (url: string, localAddress: string) => ReturnType<typeof request>,
+  ) {
+    const answers: { path: string; res: Awaited<ReturnType<typeof request>> }[] = [];
+    for (let i = 0; i < count; i++) {
+      const path = paths[i % paths.length]!;
+      answers.push({ path, res: await send(`${gateway.url}${path}`, localAddress) });
+    }
+    return answers;
+  }
+
+  it('rate limits POST /oauth/register in every spelling of the path, on one budget', async () => {
+    const paths = ['/oauth/register', '/oauth/register/', '/oauth/Register', '/OAuth/REGISTER/'];
+    const burst = Number(gatewayEnv.GATEWAY_REGISTER_BURST);
+    const before = seen.length;
+    const answers = await cycle(paths, burst + 2 * paths.length, '127.0.0.5', (url, localAddress) =>
+      postJson(url, {}, { localAddress }),
+    );
+    expect(answers[0]!.res.status).toBe(200);
+    const last = answers.slice(-paths.length);
+    expect(last.map((a) => a.path).sort()).toEqual([...paths].sort());
+    for (const { res } of last) {
+      expect(res.status).toBe(429);
+      expect(res.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    }
+    // What got through went to registration, with the path as the client spelled it.
+    const passed = seen.slice(before);
+    expect(passed.length).toBeGreaterThan(0);
+    expect(new Set(passed.map((s) => s.upstream))).toEqual(new Set(['registration']));
+  });
+
+  it('rate limits POST /oauth/login in every spelling of the path, on one budget', async () => {
+    const paths = ['/oauth/login', '/oauth/login/', '/oauth/Login', '/oauth/LOGIN/'];
+    const burst = Number(gatewayEnv.GATEWAY_LOGIN_BURST);
+    const answers = await cycle(paths, burst + 2 * paths.length, '127.0.0.6', (url, localAddress) =>
+      request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'username=a&password=b',
+        localAddress,
+      }),
+    );
+    expect(answers[0]!.res.status).toBe(200);
+    for (const { res } of answers.slice(-paths.length)) {
+      expect(res.status).toBe(429);
+      expect(res.body).toMatch(/too many sign-in attempts/i);
+    }
+  });
+
+  it('rate limits every request to /oauth/authorize (each stores a pending request)', async () => {
+    const paths = ['/oauth/authorize?client_id=c', '/oauth/authorize/', '/oauth/Authorize'];
+    const burst = Number(gatewayEnv.GATEWAY_AUTHORIZE_BURST);
+    expect(burst).toBeGreaterThan(0);
+    const answers = await cycle(paths, burst + 2 * paths.length, '127.0.0.7', (url, localAddress) =>
+      request(url, { localAddress }),
+    );
+    expect(answers[0]!.res.status).toBe(200);
+    for (const { res } of answers.slice(-paths.length)) {
+      expect(res.status).toBe(429);
+      expect(res.headers['content-type']).toMatch(/text\/html/);
+      expect(res.headers['retry-after']).toBeDefined();
+      expect(res.body).toMatch(/too many/i);
+    }
+    // Its own budget: the login page and the token endpoint still answer this address.
+    expect((await request(`${gateway.url}/oauth/login`, { localAddress: '127.0.0.7' })).status).toBe(200);
+    expect(
+      (await request(`${gateway.url}/oauth/token`, { method: 'POST', body: '', localAddress: '127.0.0.7' }))
+        .status,
+    ).toBe(200);
   });
 
   it('answers 503 in the OAuth error shape when a service is down', async () => {

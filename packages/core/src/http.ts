@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
-import { Router } from 'express';
+import express, { Router } from 'express';
 import type { z } from 'zod';
 import { OAuthError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -93,6 +93,26 @@ function isBodyParserError(err: unknown): err is { type?: string; status: number
   return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
 }
 
+/**
+ * Express matches paths case-insensitively and ignores a trailing slash by default, so
+ * `/oauth/Register/` would reach the handler of `/oauth/register` while a proxy in front (the
+ * gateway's rate limits) counts it as another path. Every router here matches paths exactly.
+ */
+export const strictRouter = (): Router => Router({ caseSensitive: true, strict: true });
+
+/**
+ * An express app that matches paths exactly (see strictRouter) and does not name itself. Routing
+ * settings must be in place before the first route: Express 5 creates the app's router from them
+ * on first use. Trust proxy stays off: only an app behind the gateway may turn it on.
+ */
+export function strictApp(): Express {
+  const app = express();
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.disable('x-powered-by');
+  return app;
+}
+
 /** Express 5 forwards rejected promises to the error handler; this only names the intent. */
 export const handler = (fn: RequestHandler): RequestHandler => fn;
 
@@ -103,7 +123,7 @@ export type ReadinessCheck = () => Promise<unknown>;
  * 503 names the ones that did not, so an operator sees which server is down.
  */
 export function healthRoutes(checks: Record<string, ReadinessCheck>, timeoutMs = 2000): Router {
-  const router = Router();
+  const router = strictRouter();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

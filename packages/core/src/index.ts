@@ -19,3 +19,4 @@ export * from './ports.ts';
 export * from './cors.ts';
 export * from './oauth-vocabulary.ts';
 export * from './service-connections.ts';
+export * from './resource.ts';

@@ -1,5 +1,5 @@
 import type { RequestHandler, Router } from 'express';
-import { Router as createRouter } from 'express';
+import { strictRouter } from './http.ts';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /**
@@ -65,7 +65,7 @@ export function metricsRoutes(): Router {
     collectDefaultMetrics({ register: registry });
     defaultsCollected = true;
   }
-  const router = createRouter();
+  const router = strictRouter();
   router.get('/metrics', async (_req, res) => {
     res.set('Content-Type', registry.contentType).send(await registry.metrics());
   });

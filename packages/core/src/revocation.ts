@@ -20,6 +20,13 @@ export interface RevocationChecker {
   isRevoked(token: RevocationSubject): Promise<boolean>;
 }
 
+/**
+ * Added to the life of every revocation entry. The MCP service accepts a token a few seconds past
+ * `exp` (clock tolerance), and a family's last access token may be signed a moment after its
+ * revocation was computed; an entry that outlives both by a minute costs nothing.
+ */
+export const REVOCATION_MARGIN_SECONDS = 60;
+
 export interface RevocationEntry {
   /** jti: one access token; sid: a grant family; client: every token of a deleted client. */
   kind: 'jti' | 'sid' | 'client';

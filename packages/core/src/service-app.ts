@@ -1,5 +1,5 @@
-import express, { type Express } from 'express';
-import { healthRoutes, type ReadinessCheck } from './http.ts';
+import type { Express } from 'express';
+import { healthRoutes, strictApp, type ReadinessCheck } from './http.ts';
 import { httpMetrics, metricsRoutes } from './metrics.ts';
 
 /**
@@ -8,11 +8,12 @@ import { httpMetrics, metricsRoutes } from './metrics.ts';
  * The gateway routes only public paths, so these stay internal.
  */
 export function serviceApp(checks: Record<string, ReadinessCheck>): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  // Behind the gateway: take the client's address and scheme from X-Forwarded-* only when the
-  // direct peer is on a loopback or private network (the gateway), never from the internet.
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  const app = strictApp();
+  // Behind the gateway, which is the one proxy in front of every service and replaces the
+  // client's X-Forwarded-For with the address it saw: trust that one hop and nothing before it,
+  // so a client cannot choose its own address (login throttle) by sending the header. Apps mounted
+  // on this one inherit the setting; the all-in-one mode, with no gateway, does not use this app.
+  app.set('trust proxy', 1);
   app.use(httpMetrics());
   app.use(metricsRoutes());
   app.use(healthRoutes(checks));

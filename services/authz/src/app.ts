@@ -1,5 +1,5 @@
-import express from 'express';
-import { oauthErrorHandler } from '@mcp-auth/core';
+import type express from 'express';
+import { oauthErrorHandler, strictApp } from '@mcp-auth/core';
 import { authorizeRouter } from './authorize/router.ts';
 import type { AuthzDeps } from './deps.ts';
 import { introspectionRouter } from './introspection/router.ts';
@@ -17,8 +17,7 @@ export { startHousekeeping, type Housekeeping } from './housekeeping.ts';
  * paths it does not own fall through to them.
  */
 export function createApp(deps: AuthzDeps): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
+  const app = strictApp();
   app.use(metadataRouter(deps.config));
   app.use(jwksRouter([deps.signingKey]));
   app.use(tokenRouter(deps));

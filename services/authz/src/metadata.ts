@@ -1,5 +1,5 @@
-import { Router } from 'express';
-import { publicCors, SUPPORTED_SCOPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@mcp-auth/core';
+import type { Router } from 'express';
+import { publicCors, strictRouter, SUPPORTED_SCOPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@mcp-auth/core';
 import type { AuthzConfig } from './config.ts';
 import { INTROSPECTION_PATH } from './introspection/router.ts';
 import { REVOCATION_PATH } from './revocation/router.ts';
@@ -31,7 +31,7 @@ export function authorizationServerMetadata(config: AuthzConfig) {
 }
 
 export function metadataRouter(config: AuthzConfig): Router {
-  const router = Router();
+  const router = strictRouter();
   // Computed once: it depends on configuration only.
   const body = JSON.stringify(authorizationServerMetadata(config));
   router.use('/.well-known/oauth-authorization-server', publicCors(['GET']));

@@ -1,6 +1,7 @@
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import {
   keySet,
+  strictApp,
   type Logger,
   type PrismaClient,
   type RevocationStore,
@@ -23,13 +24,18 @@ export function createAllInOneApp(deps: {
   signingKey: SigningKey;
   revocation: RevocationStore;
   logger: Logger;
+  /** REGISTRATION_INITIAL_ACCESS_TOKEN: registering a client_credentials client needs it. */
+  registrationInitialAccessToken?: string;
 }): Express {
-  const { authzConfig, prisma, signingKey, revocation, logger } = deps;
-  const app = express();
-  app.disable('x-powered-by');
+  const { authzConfig, prisma, signingKey, revocation, logger, registrationInitialAccessToken } = deps;
+  const app = strictApp();
   app.use(
     createRegistrationApp({
-      config: { issuer: authzConfig.issuer, accessTokenTtl: authzConfig.accessTokenTtl },
+      config: {
+        issuer: authzConfig.issuer,
+        accessTokenTtl: authzConfig.accessTokenTtl,
+        initialAccessToken: registrationInitialAccessToken,
+      },
       prisma,
       revocation,
       logger: logger.child({ app: 'registration' }),

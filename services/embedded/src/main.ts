@@ -1,7 +1,6 @@
 // The all-in-one mode (`npm start`): registration, authorization server and MCP server in one
 // process on one port, with an embedded PostgreSQL unless DATABASE_URL is given. See DESIGN
 // "Runtime modes".
-import express from 'express';
 import { z } from 'zod';
 import {
   baseUrl,
@@ -18,9 +17,11 @@ import {
   postgresUrl,
   runMigrations,
   serve,
+  strictApp,
 } from '@mcp-auth/core';
 import { startHousekeeping } from '@mcp-auth/authz';
 import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
+import { initialAccessTokenEnv } from '@mcp-auth/registration/config';
 import { createAllInOneApp } from './all-in-one-app.ts';
 import { ensureFirstAdmin } from './first-admin.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './postgres.ts';
@@ -35,6 +36,7 @@ async function main() {
     DATABASE_URL: postgresUrl.optional(),
     DATA_DIR: z.string().default('.data'),
     LOG_LEVEL: logLevel,
+    ...initialAccessTokenEnv,
   });
   logger.level = env.LOG_LEVEL;
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
@@ -61,10 +63,20 @@ async function main() {
     // server asks Postgres, through the one store both share.
     const revocation = new PostgresRevocationStore(prisma);
 
-    const app = express();
-    app.disable('x-powered-by');
+    // No gateway in front: X-Forwarded-For is whatever the client sent, so trust proxy stays off
+    // and the login throttle counts the connecting address.
+    const app = strictApp();
     app.use(healthRoutes({ postgres: () => prisma.$queryRaw`SELECT 1` }));
-    app.use(createAllInOneApp({ authzConfig, prisma, signingKey, revocation, logger }));
+    app.use(
+      createAllInOneApp({
+        authzConfig,
+        prisma,
+        signingKey,
+        revocation,
+        logger,
+        registrationInitialAccessToken: env.REGISTRATION_INITIAL_ACCESS_TOKEN,
+      }),
+    );
     const housekeeping = startHousekeeping(
       { prisma, logger: logger.child({ app: 'housekeeping' }) },
       authzEnv.HOUSEKEEPING_INTERVAL,

@@ -1,7 +1,8 @@
-import express from 'express';
+import type express from 'express';
 import {
   oauthErrorHandler,
   publicCors,
+  strictApp,
   type KeySet,
   type Logger,
   type RevocationChecker,
@@ -28,8 +29,7 @@ export interface McpDeps {
  * bearer check. Answers only its own paths, so it can be mounted beside the other apps.
  */
 export function createApp(deps: McpDeps): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
+  const app = strictApp();
   const mcpPath = resourcePathOf(deps.config.resource) || '/';
   const bearer = requireBearer(deps);
   const scopes = requireScopes(deps.config, toolScopesOf(tools));

@@ -1,5 +1,5 @@
-import { Router, type RequestHandler } from 'express';
-import { publicCors, SUPPORTED_SCOPES } from '@mcp-auth/core';
+import type { RequestHandler, Router } from 'express';
+import { publicCors, strictRouter, SUPPORTED_SCOPES } from '@mcp-auth/core';
 import { PROTECTED_RESOURCE_WELL_KNOWN, resourcePathOf, type McpConfig } from './config.ts';
 
 /** RFC 9728 §2 protected resource metadata: tells a client which authorization server to use. */
@@ -36,7 +36,7 @@ export function metadataRoutes(config: McpConfig): Router {
       .set('Allow', 'GET, OPTIONS')
       .json({ error: 'invalid_request', error_description: 'method not allowed' });
   };
-  const router = Router();
+  const router = strictRouter();
   // Browser clients send MCP-Protocol-Version with discovery requests, which makes them preflight.
   router.use(paths, publicCors(['GET']));
   for (const path of paths) router.route(path).get(get).all(notAllowed);

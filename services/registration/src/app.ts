@@ -1,5 +1,5 @@
 import express from 'express';
-import { oauthErrorHandler, publicCors, rejectNul } from '@mcp-auth/core';
+import { oauthErrorHandler, publicCors, rejectNul, strictApp } from '@mcp-auth/core';
 import type { RegistrationDeps } from './deps.ts';
 import { deleteRegistration } from './endpoints/delete.ts';
 import { readRegistration } from './endpoints/read.ts';
@@ -19,8 +19,7 @@ const JSON_LIMIT = '32kb';
  * lets every other path fall through.
  */
 export function createApp(deps: RegistrationDeps): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
+  const app = strictApp();
   const json = [requireJson, express.json({ limit: JSON_LIMIT }), rejectNul];
 
   // Browser-based MCP clients register from their own origin.

@@ -1,5 +1,14 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { commonEnv, loadConfig, port, postgresUrl, revocationRedisEnv, seconds } from '@mcp-auth/core';
+
+/**
+ * RFC 7591 §3 initial access token: the bearer token the operator sends to register a
+ * client_credentials client; unset, no such client can be registered. At least 32 characters so
+ * guessing is hopeless (`openssl rand -base64 32` gives 44). The embedded mode reads it too.
+ */
+export const initialAccessTokenEnv = {
+  REGISTRATION_INITIAL_ACCESS_TOKEN: z.string().min(32).optional(),
+};
 
 export const registrationEnv = {
   ...commonEnv,
@@ -7,6 +16,7 @@ export const registrationEnv = {
   DATABASE_URL: postgresUrl,
   /** The authorization server's access token lifetime: how long a deleted client's tokens need revoking. */
   ACCESS_TOKEN_TTL: seconds(900),
+  ...initialAccessTokenEnv,
 };
 
 /**
@@ -21,13 +31,16 @@ export interface RegistrationConfig {
   /** PUBLIC_URL: the base of every `registration_client_uri` we hand out. */
   issuer: string;
   accessTokenTtl: number;
+  /** Required (as a bearer token) to register a client_credentials client; unset, none can be. */
+  initialAccessToken?: string;
 }
 
 export const registrationConfigFrom = (
-  env: Pick<RegistrationEnv, 'PUBLIC_URL' | 'ACCESS_TOKEN_TTL'>,
+  env: Pick<RegistrationEnv, 'PUBLIC_URL' | 'ACCESS_TOKEN_TTL' | 'REGISTRATION_INITIAL_ACCESS_TOKEN'>,
 ): RegistrationConfig => ({
   issuer: env.PUBLIC_URL,
   accessTokenTtl: env.ACCESS_TOKEN_TTL,
+  initialAccessToken: env.REGISTRATION_INITIAL_ACCESS_TOKEN,
 });
 
 export const loadRegistrationServiceEnv = (env: NodeJS.ProcessEnv = process.env) =>

@@ -20,7 +20,7 @@ export async function authorizeRegistration(
       'WWW-Authenticate': 'Bearer',
     });
   }
-  const token = BEARER.exec(header)?.[1];
+  const token = bearerToken(header);
   const clientId = String(req.params.client_id ?? '');
   const client =
     token && clientId.length <= LONGEST_CLIENT_ID
@@ -31,6 +31,9 @@ export async function authorizeRegistration(
   if (!client || !token || !client.registrationAccessTokenHash || !matches) throw invalidRegistrationToken();
   return { client, registrationAccessToken: token };
 }
+
+/** The token of an `Authorization: Bearer` header, or undefined when it is not one. */
+export const bearerToken = (header: string): string | undefined => BEARER.exec(header)?.[1];
 
 export const invalidRegistrationToken = () =>
   new OAuthError('invalid_token', 'the registration access token is invalid for this client', 401, {

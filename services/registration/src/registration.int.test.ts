@@ -7,6 +7,7 @@ import {
   createLogger,
   createPrisma,
   PostgresRevocationStore,
+  REVOCATION_MARGIN_SECONDS,
   sha256,
   type PrismaClient,
 } from '@mcp-auth/core';
@@ -15,11 +16,16 @@ import { createApp } from './app.ts';
 
 const issuer = 'https://auth.example.test';
 const loopback = 'http://127.0.0.1:43117/callback';
+/** The operator's initial access token (RFC 7591 §3), needed for client_credentials clients. */
+const initialAccessToken = 'operator-initial-access-token-0123456789';
 
 let db: TestDatabase;
 let prisma: PrismaClient;
 let server: Server;
 let base: string;
+/** The same service with no initial access token configured. */
+let closedServer: Server;
+let closedBase: string;
 let revocation: PostgresRevocationStore;
 
 beforeAll(async () => {
@@ -30,7 +36,7 @@ beforeAll(async () => {
   revocation = new PostgresRevocationStore(prisma);
   root.use(
     createApp({
-      config: { issuer, accessTokenTtl: 900 },
+      config: { issuer, accessTokenTtl: 900, initialAccessToken },
       prisma,
       revocation,
       logger: createLogger('registration-test', 'silent'),
@@ -42,10 +48,20 @@ beforeAll(async () => {
   server = root.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  closedServer = createApp({
+    config: { issuer, accessTokenTtl: 900 },
+    prisma,
+    revocation,
+    logger: createLogger('registration-test', 'silent'),
+  }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => closedServer.once('listening', resolve));
+  closedBase = `http://127.0.0.1:${(closedServer.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
+  await new Promise((resolve) => closedServer?.close(resolve));
   await prisma?.$disconnect();
   await db?.stop();
 });
@@ -55,13 +71,13 @@ type Json = Record<string, unknown>;
 async function call(
   method: string,
   path: string,
-  opts: { body?: unknown; raw?: string; token?: string; contentType?: string } = {},
+  opts: { body?: unknown; raw?: string; token?: string; contentType?: string; at?: string } = {},
 ): Promise<{ status: number; headers: Headers; json: Json }> {
   const headers: Record<string, string> = {};
   if (opts.body !== undefined || opts.raw !== undefined)
     headers['content-type'] = opts.contentType ?? 'application/json';
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-  const res = await fetch(`${base}${path}`, {
+  const res = await fetch(`${opts.at ?? base}${path}`, {
     method,
     headers,
     body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
@@ -70,12 +86,14 @@ async function call(
   return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Json) : {} };
 }
 
-const register = (body: unknown) => call('POST', '/oauth/register', { body });
+const register = (body: unknown, token?: string) => call('POST', '/oauth/register', { body, token });
 const clientPath = (id: unknown) => `/oauth/register/${String(id)}`;
 
 /** Every rejected request must leave the table as it was. */
+type Answer = { status: number; headers: Headers; json: Json };
+
 async function expectRejected(
-  request: Promise<{ status: number; json: Json }> | (() => Promise<{ status: number; json: Json }>),
+  request: Promise<Answer> | (() => Promise<Answer>),
   status: number,
   error: string,
 ) {
@@ -149,11 +167,11 @@ describe('POST /oauth/register (RFC 7591)', () => {
     expect(read.json.client_secret_expires_at).toBe(0);
   });
 
-  it('registers a client_credentials client without redirect URIs', async () => {
-    const res = await register({
-      grant_types: ['client_credentials'],
-      token_endpoint_auth_method: 'client_secret_post',
-    });
+  it('registers a client_credentials client without redirect URIs, with the initial access token', async () => {
+    const res = await register(
+      { grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post' },
+      initialAccessToken,
+    );
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({
       grant_types: ['client_credentials'],
@@ -161,6 +179,64 @@ describe('POST /oauth/register (RFC 7591)', () => {
       redirect_uris: [],
     });
     expect(typeof res.json.client_secret).toBe('string');
+  });
+
+  describe('client_credentials needs the operator (initial access token, RFC 7591 §3)', () => {
+    const machine = {
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: BASE_SCOPE,
+    };
+
+    it('refuses it without a bearer token: 401 invalid_token with a Bearer challenge', async () => {
+      const res = await expectRejected(register(machine), 401, 'invalid_token');
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    });
+
+    it('refuses it with a wrong bearer token', async () => {
+      for (const token of [`${initialAccessToken}x`, initialAccessToken.slice(1), 'short']) {
+        const res = await expectRejected(register(machine, token), 401, 'invalid_token');
+        expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      }
+      // Nor does a registration access token of another client stand in for it.
+      const other = await register({ redirect_uris: [loopback] });
+      await expectRejected(
+        register(machine, String(other.json.registration_access_token)),
+        401,
+        'invalid_token',
+      );
+    });
+
+    it('refuses it alongside authorization_code too', async () => {
+      await expectRejected(
+        register({ redirect_uris: [loopback], grant_types: ['authorization_code', 'client_credentials'] }),
+        401,
+        'invalid_token',
+      );
+    });
+
+    it('refuses it entirely when no initial access token is configured', async () => {
+      for (const token of [undefined, initialAccessToken]) {
+        const res = await expectRejected(
+          call('POST', '/oauth/register', { at: closedBase, body: machine, token }),
+          400,
+          'invalid_client_metadata',
+        );
+        expect(res.json.error_description).toMatch(/client_credentials.*initial access token/);
+      }
+    });
+
+    it('keeps authorization_code registration open, with or without a configured token', async () => {
+      for (const at of [base, closedBase]) {
+        const res = await call('POST', '/oauth/register', {
+          at,
+          body: { redirect_uris: [loopback], token_endpoint_auth_method: 'none' },
+        });
+        expect(res.status).toBe(201);
+      }
+      // A bearer token on an open registration is not checked.
+      expect((await register({ redirect_uris: [loopback] }, 'anything')).status).toBe(201);
+    });
   });
 
   it('rejects a non-loopback http redirect URI', async () => {
@@ -397,6 +473,43 @@ describe('client configuration endpoint (RFC 7592)', () => {
     expect(await prisma.oAuthClient.findUniqueOrThrow({ where: { id } })).toEqual(before);
   });
 
+  it('lets an update keep client_credentials but not add it', async () => {
+    const machine = await register(
+      { grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' },
+      initialAccessToken,
+    );
+    expect(machine.status).toBe(201);
+    const id = String(machine.json.client_id);
+    const kept = await call('PUT', clientPath(id), {
+      token: String(machine.json.registration_access_token),
+      body: {
+        client_id: id,
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'client_secret_post',
+        client_name: 'Renamed',
+      },
+    });
+    expect(kept.status).toBe(200);
+    expect(kept.json).toMatchObject({ grant_types: ['client_credentials'], client_name: 'Renamed' });
+
+    const { id: openId, token } = await registered({ redirect_uris: [loopback] });
+    const before = await prisma.oAuthClient.findUniqueOrThrow({ where: { id: openId } });
+    const res = await expectRejected(
+      call('PUT', clientPath(openId), {
+        token,
+        body: {
+          client_id: openId,
+          redirect_uris: [loopback],
+          grant_types: ['authorization_code', 'client_credentials'],
+        },
+      }),
+      400,
+      'invalid_client_metadata',
+    );
+    expect(res.json.error_description).toMatch(/client_credentials.*initial access token/);
+    expect(await prisma.oAuthClient.findUniqueOrThrow({ where: { id: openId } })).toEqual(before);
+  });
+
   it('deletes the client and everything granted to it', async () => {
     const { id, token } = await registered();
     const user = await prisma.user.create({ data: { username: `u-${id}`, passwordHash: 'x' } });
@@ -418,11 +531,19 @@ describe('client configuration endpoint (RFC 7592)', () => {
     await expectInvalidToken(await call('DELETE', clientPath(id), { token: 'wrong' }));
     expect(await prisma.oAuthClient.count({ where: { id } })).toBe(1);
 
+    const deletedAt = Date.now();
     const res = await fetch(`${base}${clientPath(id)}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${token}` },
     });
     expect(res.status).toBe(204);
+    // Revoked past the last token's expiry by the margin the MCP service's clock tolerance needs.
+    const entry = await prisma.revocation.findUniqueOrThrow({
+      where: { kind_value: { kind: 'client', value: id } },
+    });
+    expect(entry.expiresAt.getTime()).toBeGreaterThanOrEqual(
+      deletedAt + (900 + REVOCATION_MARGIN_SECONDS) * 1000,
+    );
     expect(await res.text()).toBe('');
     expect(await prisma.oAuthClient.count({ where: { id } })).toBe(0);
     expect(await prisma.consent.count({ where: { clientId: id } })).toBe(0);

@@ -1,5 +1,12 @@
 import type { RequestHandler } from 'express';
-import { OAuthError, randomToken, sha256, type OAuthClient } from '@mcp-auth/core';
+import {
+  invalidRequest,
+  isLoopbackHost,
+  OAuthError,
+  randomToken,
+  sha256,
+  type OAuthClient,
+} from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { setBindingCookie } from './binding-cookie.ts';
 import { checkClient } from './checks/check-client.ts';
@@ -11,6 +18,9 @@ import { checkResponseType } from './checks/check-response-type.ts';
 import { checkScope } from './checks/check-scope.ts';
 import { readParams, single, type RawParams } from './params.ts';
 import { authorizationResponseUrl, redirectTo } from './redirect.ts';
+
+// Bounds the row each anonymous request creates; real clients send 32–64 random characters.
+const MAX_STATE_LENGTH = 1024;
 
 /**
  * `GET|POST /oauth/authorize` (RFC 6749 §4.1.1, OAuth 2.1 §4.1.1). Validates the request step by
@@ -32,10 +42,18 @@ export function authorizationEndpoint(deps: AuthzDeps): RequestHandler {
     let validated: ReturnType<typeof checkRequest>;
     try {
       state = single(params, 'state');
+      if (state !== undefined && state.length > MAX_STATE_LENGTH) {
+        state = undefined;
+        throw invalidRequest(`state must be at most ${MAX_STATE_LENGTH} characters`);
+      }
       validated = checkRequest(params, client, config.resource);
     } catch (err) {
       if (!(err instanceof OAuthError)) throw err;
       deps.logger.info({ clientId: client.id, error: err.error }, err.description);
+      // RFC 9700 §4.11.2: anyone can register a client, so redirecting errors before the person has
+      // even logged in would make us an open redirector to any site. Only loopback redirect URIs
+      // (the person's own machine: native apps, the CLI) get the error sent back at once.
+      if (!isLoopbackHost(new URL(redirectUri).hostname)) throw err;
       return redirectTo(
         res,
         authorizationResponseUrl(redirectUri, {

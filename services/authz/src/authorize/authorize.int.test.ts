@@ -222,15 +222,28 @@ describe('GET /oauth/authorize: other errors go back to the client with state an
     });
   }
 
-  it('a client without the authorization_code grant', async () => {
-    const url = authorizeUrl({ client_id: 'machine', redirect_uri: 'https://machine.example/cb' });
-    const params = redirectParams(await get(url), 'https://machine.example/cb');
-    expect(params).toMatchObject({ error: 'unauthorized_client', iss: base });
-  });
-
   it('a repeated parameter', async () => {
     const params = redirectParams(await get(`${authorizeUrl()}&scope=${IDENTITY_SCOPE}`));
     expect(params).toMatchObject({ error: 'invalid_request', state: 'state-123', iss: base });
+  });
+
+  it('a state too long to store (without echoing it)', async () => {
+    const params = redirectParams(await get(authorizeUrl({ state: 'x'.repeat(2000) })));
+    expect(params).toMatchObject({ error: 'invalid_request', iss: base });
+    expect(params.state).toBeUndefined();
+  });
+});
+
+describe('GET /oauth/authorize: no open redirector (RFC 9700 §4.11.2)', () => {
+  it('shows errors for a non-loopback redirect URI on a page instead of redirecting before login', async () => {
+    const url = authorizeUrl({ client_id: 'machine', redirect_uri: 'https://machine.example/cb' });
+    await expectErrorPage(await get(url), 400, 'unauthorized_client');
+    const bad = authorizeUrl({
+      client_id: 'two-uris',
+      redirect_uri: 'https://app.example/a',
+      response_type: 'token',
+    });
+    await expectErrorPage(await get(bad), 400, 'unsupported_response_type');
   });
 });
 
@@ -317,6 +330,16 @@ describe('login page', () => {
     expect(await blocked.text()).toContain('Too many failed sign-in attempts');
     const row = await prisma.authorizationRequest.findUniqueOrThrow({ where: { id: flow.requestId } });
     expect(row.userId).toBeNull();
+  });
+
+  it('counts parallel guesses too: 20 at once cannot all get past the limit', async () => {
+    await createUser(prisma, 'erin', PASSWORD);
+    const flow = await startFlow();
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => logIn(flow, 'erin', `parallel guess ${i}`).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(15);
   });
 
   it('refuses a post without the CSRF token (403)', async () => {

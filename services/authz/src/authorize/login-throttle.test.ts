@@ -30,11 +30,16 @@ describe('login throttle', () => {
     expect(throttle.retryAfter('9.9.9.9', 'f')).toBe(0);
   });
 
-  it('forgets a username’s failures after a successful login', () => {
+  it('forgets a username’s failures after a successful login, and the attempt that succeeded', () => {
     const { throttle } = make();
     for (let i = 0; i < 3; i++) throttle.recordFailure('1.2.3.4', 'alice');
     throttle.recordSuccess('1.2.3.4', 'alice');
     expect(throttle.retryAfter('1.2.3.4', 'alice')).toBe(0);
+    // Address: 3 failures, of which the last was the successful attempt → 2 remain; 3 more block.
+    for (const name of ['b', 'c']) throttle.recordFailure('1.2.3.4', name);
+    expect(throttle.retryAfter('1.2.3.4', 'z')).toBe(0);
+    throttle.recordFailure('1.2.3.4', 'd');
+    expect(throttle.retryAfter('1.2.3.4', 'z')).toBeGreaterThan(0);
   });
 
   it('keeps memory bounded', () => {

@@ -43,9 +43,16 @@ export class LoginThrottle {
     this.add(address);
   }
 
-  /** A successful login clears that username's failures from that address. */
+  /**
+   * A successful login clears that username's failures from that address, and takes back the one
+   * the attempt itself recorded against the address (attempts are counted before the password is
+   * checked, so that parallel guesses cannot all pass the check first).
+   */
   recordSuccess(address: string, username: string): void {
     this.failures.delete(userKey(address, username));
+    const times = this.failures.get(address);
+    times?.pop();
+    if (times && times.length === 0) this.failures.delete(address);
   }
 
   private recent(key: string): number[] {

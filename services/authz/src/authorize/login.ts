@@ -60,9 +60,10 @@ export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHa
       });
     }
 
+    // Counted as a failure before the (slow) password check, so parallel guesses all count.
+    throttle.recordFailure(address, username);
     const user = await authenticate(deps.prisma, form.username, form.password);
     if (!user) {
-      throttle.recordFailure(address, username);
       deps.logger.info({ clientId: flow.clientId, address }, 'login failed');
       return sendPage(res, 401, render(deps, flow, { username: form.username, error: INCORRECT }), {
         formTargets: formTargetOf(flow.redirectUri),

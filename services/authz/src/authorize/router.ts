@@ -1,5 +1,5 @@
-import express, { Router } from 'express';
-import { rejectNul } from '@mcp-auth/core';
+import express, { type Router } from 'express';
+import { rejectNul, strictRouter } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { authorizationEndpoint } from './authorization-endpoint.ts';
 import { showConsent, submitConsent } from './consent.ts';
@@ -12,7 +12,7 @@ import { pageErrorHandler } from './page-errors.ts';
  * pages. Only these paths are answered; anything else falls through to the other apps.
  */
 export function authorizeRouter(deps: AuthzDeps): Router {
-  const router = Router();
+  const router = strictRouter();
   // Forms only, parsed only on these routes. `extended: false` keeps values flat (strings or
   // arrays of strings), which is what the parameter checks expect.
   const form = [express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }), rejectNul];

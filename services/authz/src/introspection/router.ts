@@ -1,5 +1,5 @@
-import { Router } from 'express';
-import { handler, OAuthError, temporarilyUnavailable } from '@mcp-auth/core';
+import type { Router } from 'express';
+import { handler, strictRouter, OAuthError, temporarilyUnavailable } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { authenticatedTokenRequest } from '../revocation/params.ts';
 import { formEndpoint } from '../token/form.ts';
@@ -14,7 +14,7 @@ export const INTROSPECTION_PATH = '/oauth/introspect';
  * can already see by using it). Server-to-server, so no CORS.
  */
 export function introspectionRouter(deps: AuthzDeps): Router {
-  const router = Router();
+  const router = strictRouter();
   router.post(
     INTROSPECTION_PATH,
     ...formEndpoint(),

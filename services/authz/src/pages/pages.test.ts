@@ -69,8 +69,11 @@ describe('content security policy', () => {
     expect(contentSecurityPolicy()).toContain("form-action 'self';");
   });
 
-  it('names no origin for a URI that has none', () => {
-    expect(formTargetOf('com.example.app:/callback')).toEqual([]);
+  it('names the scheme of a native app redirect URI, which has no origin (Chromium applies form-action to the redirect)', () => {
+    expect(formTargetOf('com.example.app:/callback')).toEqual(['com.example.app:']);
+    expect(contentSecurityPolicy(formTargetOf('com.example.app:/callback'))).toContain(
+      "form-action 'self' com.example.app:;",
+    );
     expect(formTargetOf('not a uri')).toEqual([]);
   });
 });

@@ -30,11 +30,15 @@ export function contentSecurityPolicy(formTargets: readonly string[] = []): stri
   ].join('; ');
 }
 
-/** The origin of a redirect URI as a CSP source, or nothing when it has none we can name. */
+/**
+ * A redirect URI as a CSP source: its origin, or for a native app's private-use scheme
+ * (`com.example.app:/cb`, RFC 8252 §7.1), which has no origin, the scheme itself.
+ */
 export function formTargetOf(redirectUri: string): string[] {
   try {
-    const origin = new URL(redirectUri).origin;
-    return origin === 'null' ? [] : [origin];
+    const url = new URL(redirectUri);
+    if (url.origin !== 'null') return [url.origin];
+    return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) ? [url.protocol] : [];
   } catch {
     return [];
   }

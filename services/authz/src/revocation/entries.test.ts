@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accessTokenEntry, familyEntry, REVOCATION_MARGIN_SECONDS } from './entries.ts';
+import { REVOCATION_MARGIN_SECONDS } from '@mcp-auth/core';
+import { accessTokenEntry, familyEntry } from './entries.ts';
 
 describe('revocation entries', () => {
   it('keeps an access token revoked until it expires, plus the margin', () => {

@@ -1,12 +1,5 @@
-import type { AccessTokenClaims, RevocationEntry } from '@mcp-auth/core';
+import { REVOCATION_MARGIN_SECONDS, type AccessTokenClaims, type RevocationEntry } from '@mcp-auth/core';
 import type { AuthzConfig } from '../config.ts';
-
-/**
- * Added to every entry's life. The MCP service accepts a token a few seconds past `exp` (clock
- * tolerance), and a family's last access token may be signed a moment after its revocation was
- * computed; an entry that outlives both by a minute costs nothing.
- */
-export const REVOCATION_MARGIN_SECONDS = 60;
 
 /** One access token, until it expires. */
 export const accessTokenEntry = (claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): RevocationEntry => ({

@@ -1,5 +1,5 @@
-import { Router } from 'express';
-import { handler, OAuthError, publicCors } from '@mcp-auth/core';
+import type { Router } from 'express';
+import { handler, OAuthError, publicCors, strictRouter } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { formEndpoint } from '../token/form.ts';
 import { authenticatedTokenRequest } from './params.ts';
@@ -15,7 +15,7 @@ export const REVOCATION_PATH = '/oauth/revoke';
  * harmless. Browser-based clients log out from their own origin, hence CORS.
  */
 export function revocationRouter(deps: AuthzDeps): Router {
-  const router = Router();
+  const router = strictRouter();
   router.use(REVOCATION_PATH, publicCors(['POST']));
   router.post(
     REVOCATION_PATH,

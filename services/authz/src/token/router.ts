@@ -1,6 +1,7 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import {
   handler,
+  strictRouter,
   invalidRequest,
   tokensIssued,
   unauthorizedClient,
@@ -16,7 +17,7 @@ const PATH = '/oauth/token';
 
 /** `POST /oauth/token`: authenticates the client, then hands over to the grant's module. */
 export function tokenRouter(deps: AuthzDeps): Router {
-  const router = Router();
+  const router = strictRouter();
   router.use(PATH, publicCors(['POST']));
   router.post(
     PATH,

@@ -142,6 +142,9 @@ beforeAll(async () => {
   await addClient('conf-post', 'client_secret_post', ['authorization_code', 'client_credentials'], {
     scope: 'mcp:tools',
   });
+  await addClient('conf-wide', 'client_secret_basic', ['client_credentials'], {
+    scope: 'mcp:tools mcp:identity',
+  });
   await addClient('conf-expired', 'client_secret_basic', ['client_credentials'], {
     secretExpiresAt: new Date(Date.now() - 1000),
   });
@@ -267,6 +270,23 @@ describe('authorization_code grant', () => {
       400,
       'invalid_grant',
     );
+  });
+
+  it('accepts no redirect_uri when the client registered exactly one (RFC 6749 §4.1.3)', async () => {
+    const c = await newCode('public-client');
+    const r = await token({
+      grant_type: 'authorization_code',
+      code: c.code,
+      code_verifier: c.verifier,
+      client_id: 'public-client',
+    });
+    expect(r.res.status).toBe(200);
+  });
+
+  it('accepts the resource in another spelling of the same URL (RFC 8707)', async () => {
+    const c = await newCode('public-client');
+    const upper = RESOURCE.replace('http://issuer.test', 'HTTP://ISSUER.test');
+    expect((await redeem(c, 'public-client', { resource: upper })).res.status).toBe(200);
   });
 
   it('refuses an expired code', async () => {
@@ -473,10 +493,12 @@ describe('client_credentials grant', () => {
     expect(claims.sid).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('grants a requested supported scope and refuses others', async () => {
-    const auth = { authorization: basic('conf-basic', SECRET) };
+  it('grants a requested registered scope and refuses others', async () => {
+    const auth = { authorization: basic('conf-wide', SECRET) };
     const ok = await token({ grant_type: 'client_credentials', scope: 'mcp:identity' }, auth);
     expect(ok.body.scope).toBe('mcp:identity');
+    const both = await token({ grant_type: 'client_credentials', scope: 'mcp:tools mcp:identity' }, auth);
+    expect(both.body.scope).toBe('mcp:tools mcp:identity');
     expectError(
       await token({ grant_type: 'client_credentials', scope: 'admin' }, auth),
       400,
@@ -493,6 +515,17 @@ describe('client_credentials grant', () => {
       400,
       'invalid_scope',
     );
+  });
+
+  it('limits a client that registered no scope to the base scope', async () => {
+    // No person consents to this grant: an unregistered scope must not mean "anything".
+    const auth = { authorization: basic('conf-basic', SECRET) };
+    const base = await token({ grant_type: 'client_credentials', scope: 'mcp:tools' }, auth);
+    expect(base.res.status).toBe(200);
+    expect(base.body.scope).toBe('mcp:tools');
+    for (const scope of ['mcp:identity', 'mcp:tools mcp:identity']) {
+      expectError(await token({ grant_type: 'client_credentials', scope }, auth), 400, 'invalid_scope');
+    }
   });
 
   it('refuses another resource', async () => {

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { temporarilyUnavailable } from '@mcp-auth/core';
+import { REVOCATION_MARGIN_SECONDS, temporarilyUnavailable } from '@mcp-auth/core';
 import type { RegistrationDeps } from '../deps.ts';
 import { authorizeRegistration, invalidRegistrationToken } from '../registration-token.ts';
 
@@ -15,8 +15,10 @@ export function deleteRegistration({ prisma, logger, revocation, config }: Regis
   return async (req, res) => {
     const { client } = await authorizeRegistration(prisma, req);
     try {
+      // The margin outlasts the MCP service's clock tolerance on `exp`.
+      const lifetime = config.accessTokenTtl + REVOCATION_MARGIN_SECONDS;
       await revocation.revoke([
-        { kind: 'client', value: client.id, expiresAt: new Date(Date.now() + config.accessTokenTtl * 1000) },
+        { kind: 'client', value: client.id, expiresAt: new Date(Date.now() + lifetime * 1000) },
       ]);
     } catch (err) {
       logger.warn({ err, client_id: client.id }, 'client not deleted: its tokens could not be revoked');

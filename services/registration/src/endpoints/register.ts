@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { noStore, randomToken, sha256 } from '@mcp-auth/core';
+import { requireOperatorForClientCredentials } from '../client-credentials-operator.ts';
 import { clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationDeps } from '../deps.ts';
 import { isConfidential, validateClientMetadata } from '../metadata/validate.ts';
@@ -11,6 +12,11 @@ import { isConfidential, validateClientMetadata } from '../metadata/validate.ts'
 export function register({ config, prisma, logger }: RegistrationDeps): RequestHandler {
   return async (req, res) => {
     const metadata = validateClientMetadata(req.body);
+    requireOperatorForClientCredentials(
+      metadata.grant_types,
+      req.get('authorization'),
+      config.initialAccessToken,
+    );
     const clientSecret = isConfidential(metadata) ? randomToken(32) : undefined;
     const registrationAccessToken = randomToken(32);
     const client = await prisma.oAuthClient.create({

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { noStore, randomToken, sha256 } from '@mcp-auth/core';
+import { requireOperatorForClientCredentialsUpdate } from '../client-credentials-operator.ts';
 import { clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationDeps } from '../deps.ts';
 import { checkUpdateFields } from '../metadata/update-fields.ts';
@@ -16,6 +17,11 @@ export function updateRegistration({ config, prisma, logger }: RegistrationDeps)
     const { client, registrationAccessToken } = await authorizeRegistration(prisma, req);
     checkUpdateFields(req.body, { client, registrationAccessToken, issuer: config.issuer });
     const metadata = validateClientMetadata(req.body);
+    requireOperatorForClientCredentialsUpdate(
+      metadata.grant_types,
+      client.grantTypes,
+      config.initialAccessToken,
+    );
 
     const confidential = isConfidential(metadata);
     const clientSecret = confidential && client.secretHash === null ? randomToken(32) : undefined;

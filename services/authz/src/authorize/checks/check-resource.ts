@@ -1,7 +1,5 @@
-import { invalidTarget } from '@mcp-auth/core';
+import { invalidTarget, sameResource } from '@mcp-auth/core';
 import type { RawParams } from '../params.ts';
-
-const normalize = (uri: string) => new URL(uri).href;
 
 /**
  * RFC 8707: the resource the token will be for. Optional (default: our one MCP resource); when
@@ -12,14 +10,9 @@ export function checkResource(params: RawParams, resource: string): string {
   const value = params.resource;
   if (value === undefined || value === '') return resource;
   if (typeof value !== 'string') throw invalidTarget('only one resource may be requested');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalidTarget('resource must be an absolute URI');
-  }
+  if (!URL.canParse(value)) throw invalidTarget('resource must be an absolute URI');
   if (value.includes('#')) throw invalidTarget('resource must not contain a fragment');
-  if (url.href !== normalize(resource))
+  if (!sameResource(value, resource))
     throw invalidTarget(`unknown resource; this server issues tokens for ${resource}`);
   return resource;
 }

@@ -7,6 +7,7 @@ import {
   type AuthorizationCode,
   type OAuthClient,
   type OAuthError,
+  sameResource,
 } from '@mcp-auth/core';
 import { recordGrantRevocation } from '../../revocation/record.ts';
 import { revokeFamily } from '../family.ts';
@@ -18,7 +19,7 @@ import type { GrantHandler } from './grant.ts';
 
 const schema = z.object({
   code: required(),
-  redirect_uri: required(),
+  redirect_uri: z.string().optional(),
   code_verifier: required(),
   resource: z.string().optional(),
 });
@@ -94,14 +95,25 @@ function checkRedemption(
   // Same description as an unknown code: nothing to learn about other clients' codes.
   if (code.clientId !== client.id) return invalidGrant(UNAVAILABLE);
   if (code.expiresAt <= now) return invalidGrant(UNAVAILABLE);
-  if (input.redirect_uri !== code.redirectUri) {
-    return invalidGrant('redirect_uri does not match the authorization request');
+  // RFC 6749 §4.1.3 requires redirect_uri here only when the authorization request had one. That
+  // request may leave it out only when the client registered exactly one, so an absent value is
+  // accepted exactly then; whenever it is sent it must match.
+  const redirectUri = input.redirect_uri ?? soleRedirectUri(client);
+  if (redirectUri !== code.redirectUri) {
+    return invalidGrant(
+      input.redirect_uri === undefined
+        ? 'redirect_uri is required: the client has several registered'
+        : 'redirect_uri does not match the authorization request',
+    );
   }
   if (!verifyPkceS256(input.code_verifier, code.codeChallenge)) {
     return invalidGrant('code_verifier does not match the code_challenge');
   }
-  if (input.resource !== undefined && input.resource !== code.resource) {
+  if (input.resource !== undefined && !sameResource(input.resource, code.resource)) {
     return invalidTarget('resource does not match the authorization request');
   }
   return undefined;
 }
+
+const soleRedirectUri = (client: OAuthClient): string | undefined =>
+  client.redirectUris.length === 1 ? client.redirectUris[0] : undefined;

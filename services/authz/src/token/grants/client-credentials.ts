@@ -6,6 +6,7 @@ import {
   invalidTarget,
   parseInput,
   parseScope,
+  sameResource,
   SUPPORTED_SCOPES,
   unauthorizedClient,
 } from '@mcp-auth/core';
@@ -29,15 +30,19 @@ export const clientCredentialsGrant: GrantHandler = async ({ deps, client, param
   const input = parseInput(schema, params);
   const requested = parseScope(input.scope);
   const scopes = requested.length ? requested : [BASE_SCOPE];
-  const registered = client.scope === null ? undefined : parseScope(client.scope);
+  // No person consents here, so the registered scope is the whole grant: a client that registered
+  // none gets the base scope only, never everything.
+  const registered = client.scope === null ? [BASE_SCOPE] : parseScope(client.scope);
   for (const scope of scopes) {
     if (!SUPPORTED_SCOPES.includes(scope)) throw invalidScope(`unknown scope ${scope}`);
-    if (registered && !registered.includes(scope)) {
+    if (!registered.includes(scope)) {
       throw invalidScope(`scope ${scope} is not registered for this client`);
     }
   }
-  const resource = input.resource ?? deps.config.resource;
-  if (resource !== deps.config.resource) throw invalidTarget('unknown resource');
+  if (input.resource !== undefined && !sameResource(input.resource, deps.config.resource)) {
+    throw invalidTarget('unknown resource');
+  }
+  const resource = deps.config.resource;
 
   return tokenResponse(deps.config, deps.signingKey, {
     subject: client.id,

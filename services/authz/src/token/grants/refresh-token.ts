@@ -8,6 +8,7 @@ import {
   sha256,
   type RefreshToken,
   refreshReuseDetected,
+  sameResource,
 } from '@mcp-auth/core';
 import { recordGrantRevocation } from '../../revocation/record.ts';
 import { lockFamily, revokeFamily } from '../family.ts';
@@ -100,7 +101,7 @@ function grantedScopes(stored: RefreshToken, input: z.output<typeof schema>): st
   for (const scope of requested) {
     if (!stored.scopes.includes(scope)) throw invalidScope(`scope ${scope} was not granted`);
   }
-  if (input.resource !== undefined && input.resource !== stored.resource) {
+  if (input.resource !== undefined && !sameResource(input.resource, stored.resource)) {
     throw invalidTarget('resource does not match the grant');
   }
   return requested.length ? requested : stored.scopes;

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { OAuthError } from '@mcp-auth/core';
+import {
+  requireOperatorForClientCredentials,
+  requireOperatorForClientCredentialsUpdate,
+} from './client-credentials-operator.ts';
+import { oauthErrorOf } from './metadata/oauth-error-of.ts';
+
+const IAT = 'i'.repeat(44);
+const CC = ['client_credentials'];
+
+function statusOf(fn: () => unknown): number | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof OAuthError) return err.status;
+    throw err;
+  }
+  return undefined;
+}
+
+describe('requireOperatorForClientCredentials (registration)', () => {
+  it('leaves authorization_code registration open, with or without a configured token', () => {
+    expect(
+      oauthErrorOf(() => requireOperatorForClientCredentials(['authorization_code'], undefined, IAT)),
+    ).toBe(undefined);
+    expect(
+      oauthErrorOf(() => requireOperatorForClientCredentials(['authorization_code'], 'Bearer x', undefined)),
+    ).toBe(undefined);
+  });
+
+  it('refuses client_credentials entirely when no initial access token is configured', () => {
+    expect(oauthErrorOf(() => requireOperatorForClientCredentials(CC, `Bearer ${IAT}`, undefined))).toBe(
+      'invalid_client_metadata',
+    );
+  });
+
+  it('answers 401 invalid_token for a missing, malformed or wrong bearer token', () => {
+    for (const header of [undefined, '', IAT, `Basic ${IAT}`, `Bearer ${IAT}x`, `Bearer ${IAT.slice(1)}`]) {
+      const register = () => requireOperatorForClientCredentials(CC, header, IAT);
+      expect(oauthErrorOf(register)).toBe('invalid_token');
+      expect(statusOf(register)).toBe(401);
+    }
+  });
+
+  it('accepts the configured token', () => {
+    expect(oauthErrorOf(() => requireOperatorForClientCredentials(CC, `Bearer ${IAT}`, IAT))).toBe(undefined);
+    expect(
+      oauthErrorOf(() =>
+        requireOperatorForClientCredentials(['authorization_code', ...CC], `bearer  ${IAT}`, IAT),
+      ),
+    ).toBe(undefined);
+  });
+});
+
+describe('requireOperatorForClientCredentialsUpdate', () => {
+  it('lets a client keep client_credentials it was registered with', () => {
+    expect(oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(CC, CC, IAT))).toBe(undefined);
+  });
+
+  it('refuses adding client_credentials in an update', () => {
+    expect(
+      oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(CC, ['authorization_code'], IAT)),
+    ).toBe('invalid_client_metadata');
+  });
+
+  it('refuses client_credentials when no initial access token is configured', () => {
+    expect(oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(CC, CC, undefined))).toBe(
+      'invalid_client_metadata',
+    );
+  });
+
+  it('leaves updates without client_credentials alone', () => {
+    expect(
+      oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(['authorization_code'], CC, undefined)),
+    ).toBe(undefined);
+  });
+});

@@ -1,0 +1,119 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLogger,
+  createPrisma,
+  generateSigningKeyPem,
+  PostgresRevocationStore,
+  signingKeyFromPem,
+  strictApp,
+  type PrismaClient,
+} from '@mcp-auth/core';
+import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
+import { createAllInOneApp } from '@mcp-auth/embedded/all-in-one-app';
+import { startPostgres, type TestDatabase } from '../support/infra.ts';
+
+/**
+ * Every app matches its paths exactly: another case or a trailing slash is not the same endpoint.
+ * A proxy in front (the gateway's rate limits) sees those as other paths, so if an app answered
+ * them, they would be a way around the proxy's rules. Here they fall through every app to a
+ * marker at the end, while the exact spelling is answered by the app (the control).
+ */
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let server: Server;
+let base: string;
+
+const FELL_THROUGH = 'fell_through';
+
+beforeAll(async () => {
+  db = await startPostgres();
+  prisma = createPrisma(db.url);
+  server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const logger = createLogger('strict-routing', 'silent');
+  const authzConfig = authzConfigFrom(loadAuthzEnv({ PUBLIC_URL: base, DATABASE_URL: db.url }));
+  const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
+  const revocation = new PostgresRevocationStore(prisma);
+  const root = strictApp();
+  root.use(createAllInOneApp({ authzConfig, prisma, signingKey, revocation, logger }));
+  root.use((req, res) => void res.status(404).json({ error: FELL_THROUGH, path: req.originalUrl }));
+  server.on('request', root);
+});
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await prisma?.$disconnect();
+  await db?.stop();
+});
+
+const registration = JSON.stringify({
+  client_name: 'strict routing',
+  redirect_uris: ['http://127.0.0.1:9999/callback'],
+  token_endpoint_auth_method: 'none',
+});
+const json = { 'content-type': 'application/json' };
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+// [method, exact path, other spellings, headers, body]
+const endpoints: [string, string, string[], Record<string, string>, string | undefined][] = [
+  [
+    'POST',
+    '/oauth/register',
+    ['/oauth/register/', '/oauth/Register', '/OAUTH/REGISTER/'],
+    json,
+    registration,
+  ],
+  ['POST', '/oauth/token', ['/oauth/Token', '/oauth/token/'], form, 'grant_type=password'],
+  ['POST', '/oauth/login', ['/oauth/Login', '/oauth/login/', '/oauth/LOGIN/'], form, 'username=a&password=b'],
+  [
+    'GET',
+    '/oauth/authorize?client_id=x',
+    ['/oauth/Authorize?client_id=x', '/oauth/authorize/?client_id=x'],
+    {},
+    undefined,
+  ],
+  ['POST', '/oauth/revoke', ['/oauth/Revoke', '/oauth/revoke/'], form, 'token=x'],
+  ['POST', '/oauth/introspect', ['/oauth/INTROSPECT', '/oauth/introspect/'], form, 'token=x'],
+  ['GET', '/oauth/jwks.json', ['/oauth/JWKS.json', '/oauth/jwks.json/'], {}, undefined],
+  [
+    'GET',
+    '/.well-known/oauth-authorization-server',
+    ['/.well-known/OAuth-Authorization-Server', '/.well-known/oauth-authorization-server/'],
+    {},
+    undefined,
+  ],
+  ['POST', '/mcp', ['/MCP', '/mcp/', '/Mcp/'], json, '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'],
+];
+
+const send = (method: string, path: string, headers: Record<string, string>, body?: string) =>
+  fetch(`${base}${path}`, { method, headers, body, redirect: 'manual' });
+
+describe.each(endpoints)('%s %s', (method, exact, others, headers, body) => {
+  it('is answered by its app at its exact path', async () => {
+    const res = await send(method, exact, headers, body);
+    expect(res.status).not.toBe(404);
+    const text = await res.text();
+    expect(text).not.toContain(FELL_THROUGH);
+  });
+
+  it.each(others)('%s is not that endpoint: it falls through every app (404)', async (path) => {
+    const res = await send(method, path, headers, body);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: FELL_THROUGH, path });
+  });
+});
+
+it('a registration sent to another spelling of the path stores nothing', async () => {
+  const before = await prisma.oAuthClient.count();
+  for (const path of ['/oauth/register/', '/oauth/Register']) {
+    expect((await send('POST', path, json, registration)).status).toBe(404);
+  }
+  expect(await prisma.oAuthClient.count()).toBe(before);
+  expect((await send('POST', '/oauth/register', json, registration)).status).toBe(201);
+  expect(await prisma.oAuthClient.count()).toBe(before + 1);
+});
