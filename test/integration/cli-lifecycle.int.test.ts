@@ -252,6 +252,42 @@ describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
     expect(after.refresh_token).not.toBe(before.refresh_token);
   });
 
+  it('lets concurrent commands share one refresh after a 401, without spending a refresh token twice', async () => {
+    await logIn();
+    const clientId = (await store.read(mcpUrl))!.clientInformation!.client_id;
+    // As above: the stored expiry looks valid, the server refuses the access token, so every command sends
+    // it, gets a 401 and has the SDK refresh. A second use of a rotated refresh token would make the server
+    // revoke the whole grant (reuse detection): the commands must take turns and reuse the first rotation.
+    const record = (await store.update(mcpUrl, (current) => ({
+      ...current,
+      tokens: { ...current!.tokens!, expires_at: Math.floor(Date.now() / 1000) + 3600 },
+    })))!;
+    const before = record.tokens!;
+    expect(await revokeAtServer(before.access_token, clientId, 'access_token')).toBe(200);
+
+    const texts = ['one', 'two', 'three', 'four'];
+    const runs = await Promise.all(
+      texts.map((text) => cli(['call', mcpUrl, 'echo', JSON.stringify({ text })], env())),
+    );
+    runs.forEach((run, i) => {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(texts[i]);
+    });
+
+    const after = (await storedTokens())!;
+    expect(after.refresh_token).toBeTruthy();
+    expect(after.refresh_token).not.toBe(before.refresh_token);
+    // The grant lives on: the stored refresh token still works at the server, and a later command too.
+    const later = await cli(['call', mcpUrl, 'echo', '{"text":"later"}'], env());
+    expect(later.code, later.stderr).toBe(0);
+    expect(later.stdout).toContain('later');
+    const current = (await storedTokens())!;
+    expect(await refreshAtServer(current.refresh_token!, clientId)).toEqual({
+      status: 200,
+      body: expect.objectContaining({ access_token: expect.any(String) }),
+    });
+  });
+
   it('reports an expired session when the server refuses the refresh token, and drops the tokens', async () => {
     await logIn();
     const tokens = (await storedTokens())!;

@@ -21,11 +21,13 @@ let alice: User;
 let aliceId: string;
 const cli: ClientCredentials = { clientId: 'cli' };
 const service: ClientCredentials = { clientId: 'service', secret: 'service-secret-value' };
+const other: ClientCredentials = { clientId: 'other', secret: 'other-secret-value' };
 
 beforeAll(async () => {
   stack = await startTokenStack();
   await addClient(stack.prisma, cli);
   await addClient(stack.prisma, service);
+  await addClient(stack.prisma, other);
   alice = await addUser(stack.prisma, 'alice');
   aliceId = (await stack.prisma.user.findUniqueOrThrow({ where: { username: 'alice' } })).id;
 });
@@ -71,64 +73,70 @@ describe('POST /oauth/introspect', () => {
   });
 
   it('describes an active refresh token, and a rotated one as inactive', async () => {
-    const tokens = await tokensFor(cli);
-    const r = await introspectToken(stack.issuer, cli, tokens.refreshToken!, {
+    const tokens = await tokensFor(service);
+    const r = await introspectToken(stack.issuer, service, tokens.refreshToken!, {
       token_type_hint: 'refresh_token',
     });
     expect(r.body).toMatchObject({
       active: true,
       scope: 'mcp:tools',
-      client_id: 'cli',
+      client_id: 'service',
       sub: aliceId,
       token_type: 'refresh_token',
     });
     expect(r.body.exp).toBeGreaterThan(Date.now() / 1000 + 3000);
     expect(typeof r.body.iat).toBe('number');
 
-    tokenSetOf(await refreshTokens(stack.issuer, cli, tokens.refreshToken!));
-    expectInactive(await introspectToken(stack.issuer, cli, tokens.refreshToken!));
+    tokenSetOf(await refreshTokens(stack.issuer, service, tokens.refreshToken!));
+    expectInactive(await introspectToken(stack.issuer, service, tokens.refreshToken!));
   });
 
   it('reports an expired access token as inactive', async () => {
-    const active = claimsOf(await tokensFor(cli));
+    const active = claimsOf(await tokensFor(service));
     const { token: expired } = signAccessToken(stack.signingKey, {
       issuer: stack.issuer,
       subject: active.sub,
       audience: stack.resource,
-      clientId: 'cli',
+      clientId: 'service',
       scopes: ['mcp:tools'],
       sid: active.sid,
       ttlSeconds: 60,
       now: Date.now() - 120_000,
     });
-    expectInactive(await introspectToken(stack.issuer, cli, expired));
+    expectInactive(await introspectToken(stack.issuer, service, expired));
   });
 
   it('reports revoked tokens as inactive: by jti, and by family', async () => {
-    const byJti = await tokensFor(cli);
-    expect((await revokeToken(stack.issuer, cli, byJti.accessToken)).status).toBe(200);
-    expectInactive(await introspectToken(stack.issuer, cli, byJti.accessToken));
+    const byJti = await tokensFor(service);
+    expect((await revokeToken(stack.issuer, service, byJti.accessToken)).status).toBe(200);
+    expectInactive(await introspectToken(stack.issuer, service, byJti.accessToken));
     // The refresh token of that grant is untouched.
-    expect((await introspectToken(stack.issuer, cli, byJti.refreshToken!)).body.active).toBe(true);
+    expect((await introspectToken(stack.issuer, service, byJti.refreshToken!)).body.active).toBe(true);
 
-    const byFamily = await tokensFor(cli);
-    expect((await revokeToken(stack.issuer, cli, byFamily.refreshToken!)).status).toBe(200);
-    expectInactive(await introspectToken(stack.issuer, cli, byFamily.accessToken));
-    expectInactive(await introspectToken(stack.issuer, cli, byFamily.refreshToken!));
+    const byFamily = await tokensFor(service);
+    expect((await revokeToken(stack.issuer, service, byFamily.refreshToken!)).status).toBe(200);
+    expectInactive(await introspectToken(stack.issuer, service, byFamily.accessToken));
+    expectInactive(await introspectToken(stack.issuer, service, byFamily.refreshToken!));
   });
 
   it("reports another client's tokens as inactive", async () => {
-    const theirs = await tokensFor(cli);
-    expectInactive(await introspectToken(stack.issuer, service, theirs.accessToken));
-    expectInactive(await introspectToken(stack.issuer, service, theirs.refreshToken!));
+    const theirs = await tokensFor(service);
+    expectInactive(await introspectToken(stack.issuer, other, theirs.accessToken));
+    expectInactive(await introspectToken(stack.issuer, other, theirs.refreshToken!));
     // Still active for their owner.
-    expect((await introspectToken(stack.issuer, cli, theirs.accessToken)).body.active).toBe(true);
+    expect((await introspectToken(stack.issuer, service, theirs.accessToken)).body.active).toBe(true);
+  });
+
+  it('is for confidential clients only: a public client_id proves nothing (RFC 7662 §2.1)', async () => {
+    const tokens = await tokensFor(cli);
+    const r = await introspectToken(stack.issuer, cli, tokens.refreshToken!);
+    expect({ status: r.status, error: r.body.error }).toEqual({ status: 401, error: 'invalid_client' });
   });
 
   it('reports unknown and malformed tokens as inactive', async () => {
-    expectInactive(await introspectToken(stack.issuer, cli, 'no-such-token'));
-    expectInactive(await introspectToken(stack.issuer, cli, 'e30.e30.e30'));
-    expectInactive(await introspectToken(stack.issuer, cli, '%%%.&&&.***'));
+    expectInactive(await introspectToken(stack.issuer, service, 'no-such-token'));
+    expectInactive(await introspectToken(stack.issuer, service, 'e30.e30.e30'));
+    expectInactive(await introspectToken(stack.issuer, service, '%%%.&&&.***'));
   });
 
   it('validates its input and requires client authentication', async () => {
@@ -168,7 +176,7 @@ describe('POST /oauth/introspect', () => {
       revocation_endpoint: `${stack.issuer}/oauth/revoke`,
       introspection_endpoint: `${stack.issuer}/oauth/introspect`,
       revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
-      introspection_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     });
   });
 });

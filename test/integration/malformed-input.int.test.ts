@@ -173,6 +173,11 @@ describe('no 5xx for anything a client can send', { timeout: 120_000 }, () => {
     }
     for (const method of ['PUT', 'DELETE']) {
       for (const b of bodies) {
+        await expectNo5xx(`${method} /oauth/register/%ZZ ${b.name}`, `${base}/oauth/register/%ZZ`, {
+          method,
+          headers: { ...(b.type ? { 'content-type': b.type } : {}), authorization: 'Bearer x' },
+          body: b.body,
+        });
         await expectNo5xx(`${method} /oauth/register/x ${b.name}`, `${base}/oauth/register/x`, {
           method,
           headers: { ...(b.type ? { 'content-type': b.type } : {}), authorization: 'Bearer x' },

@@ -16,7 +16,8 @@ import {
   type User,
 } from '../support/oauth-flow.ts';
 import { startTokenStack, type TokenStack } from './token-stack.ts';
-import { refreshReuseDetected } from '@mcp-auth/core';
+import { RedisRevocationStore, refreshReuseDetected } from '@mcp-auth/core';
+import { signOutEverywhere } from '../../services/authz/src/revocation/sign-out.ts';
 
 const counter = async (c: typeof refreshReuseDetected) => (await c.get()).values[0]?.value ?? 0;
 
@@ -237,5 +238,42 @@ describe('deleting a client (RFC 7592 §2.3)', () => {
     });
     expect(deleted.status).toBe(204);
     expectRefused(await callMcp(stack.resource, accessToken));
+  });
+});
+
+describe('a password change signs the user out everywhere', () => {
+  it('ends every grant of the user: refresh tokens refused, access tokens refused at the MCP service', async () => {
+    const bob = await addUser(stack.prisma, 'bob-signout');
+    const viaCli = await obtainTokens({
+      issuer: stack.issuer,
+      client: cli,
+      user: bob,
+      resource: stack.resource,
+      scope: 'mcp:tools',
+    });
+    const viaWeb = await obtainTokens({
+      issuer: stack.issuer,
+      client: webApp,
+      user: bob,
+      resource: stack.resource,
+      scope: 'mcp:tools',
+    });
+    const alices = await tokensFor(cli);
+    const { id } = await stack.prisma.user.findUniqueOrThrow({ where: { username: 'bob-signout' } });
+
+    const store = new RedisRevocationStore(stack.redis, stack.prisma, stack.redisInfo.keyPrefix);
+    expect(
+      await signOutEverywhere({ prisma: stack.prisma, revocation: store, config: stack.config }, id),
+    ).toBe(2);
+
+    for (const [client, tokens] of [
+      [cli, viaCli],
+      [webApp, viaWeb],
+    ] as const) {
+      expectRefused(await callMcp(stack.resource, tokens.accessToken));
+      expectOAuthError(await refreshTokens(stack.issuer, client, tokens.refreshToken!), 400, 'invalid_grant');
+    }
+    // Nobody else is signed out.
+    expect((await callMcp(stack.resource, alices.accessToken)).status).toBe(200);
   });
 });

@@ -85,12 +85,14 @@ export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {
 
 /**
  * body-parser's errors (and zlib's, for a corrupt gzip body) carry a 4xx `status` and
- * `expose: true`: the client's fault, so never a 500.
+ * `expose: true`, the router's undecodable parameters a 4xx URIError: the client's fault, never a 500.
  */
 function isBodyParserError(err: unknown): err is { type?: string; status: number } {
   if (typeof err !== 'object' || err === null) return false;
   const { status, expose } = err as { status?: unknown; expose?: unknown };
-  return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
+  // The router's own URIError (a path parameter like %ZZ that does not decode) has no `expose`.
+  const clientFault = expose === true || err instanceof URIError;
+  return typeof status === 'number' && status >= 400 && status < 500 && clientFault;
 }
 
 /**

@@ -23,7 +23,7 @@ export function authorizationServerMetadata(config: AuthzConfig) {
     revocation_endpoint: `${issuer}${REVOCATION_PATH}`,
     revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     introspection_endpoint: `${issuer}${INTROSPECTION_PATH}`,
-    introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    introspection_endpoint_auth_methods_supported: TOKEN_ENDPOINT_AUTH_METHODS.filter((m) => m !== 'none'),
     code_challenge_methods_supported: ['S256'],
     // RFC 9207: the authorization response carries `iss`, so clients can detect mix-up attacks.
     authorization_response_iss_parameter_supported: true,

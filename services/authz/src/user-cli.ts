@@ -1,4 +1,17 @@
-import { ConfigError, createPrisma, loadConfig, postgresUrl } from '@mcp-auth/core';
+import {
+  ConfigError,
+  createPrisma,
+  createRedis,
+  loadConfig,
+  postgresUrl,
+  PostgresRevocationStore,
+  RedisRevocationStore,
+  redisUrl,
+  seconds,
+  type RevocationStore,
+} from '@mcp-auth/core';
+import { z } from 'zod';
+import { signOutEverywhere } from './revocation/sign-out.ts';
 import { createUser, setPassword, UserError, validatePassword, validateUsername } from './users.ts';
 
 /**
@@ -11,7 +24,8 @@ import { createUser, setPassword, UserError, validatePassword, validateUsername 
 const USAGE = `usage: npm run user -- add <username>     create a user
        npm run user -- passwd <username>  set a new password
 The password is read from a prompt, or from the first line of stdin when it is not a terminal.
-Needs DATABASE_URL (npm run user falls back to the all-in-one database in DATA_DIR, default .data).`;
+Needs DATABASE_URL (npm run user falls back to the all-in-one database in DATA_DIR, default .data).
+passwd also signs the user out everywhere: it revokes their grants (REDIS_URL, if the servers use Redis).`;
 
 const EXIT_USAGE = 2;
 
@@ -26,22 +40,40 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   validateUsername(username);
-  const { DATABASE_URL } = loadConfig({ DATABASE_URL: postgresUrl });
+  const env = loadConfig({
+    DATABASE_URL: postgresUrl,
+    // For `passwd`: where the revocation set lives (as the authorization server is configured;
+    // without Redis, as in the all-in-one mode, Postgres alone).
+    REDIS_URL: redisUrl.optional(),
+    REDIS_KEY_PREFIX: z.string().min(1).default('mcp-auth:'),
+    ACCESS_TOKEN_TTL: seconds(900),
+  });
   const password = await readPassword(
     command === 'add' ? `Password for new user ${username}: ` : `New password for ${username}: `,
   );
   validatePassword(password);
 
-  const prisma = createPrisma(DATABASE_URL, { max: 1 });
+  const prisma = createPrisma(env.DATABASE_URL, { max: 1 });
+  const redis = env.REDIS_URL ? createRedis(env.REDIS_URL) : undefined;
   try {
     if (command === 'add') {
       await createUser(prisma, username, password);
       console.log(`created user ${username}`);
     } else {
-      await setPassword(prisma, username, password);
-      console.log(`password changed for ${username}`);
+      const user = await setPassword(prisma, username, password);
+      await redis?.connect();
+      const revocation: RevocationStore = redis
+        ? new RedisRevocationStore(redis, prisma, env.REDIS_KEY_PREFIX)
+        : new PostgresRevocationStore(prisma);
+      // A new password is often the answer to a stolen one: the old sessions end too.
+      const ended = await signOutEverywhere(
+        { prisma, revocation, config: { accessTokenTtl: env.ACCESS_TOKEN_TTL } },
+        user.id,
+      );
+      console.log(`password changed for ${username}; ${ended} session${ended === 1 ? '' : 's'} signed out`);
     }
   } finally {
+    redis?.disconnect();
     await prisma.$disconnect();
   }
   return 0;

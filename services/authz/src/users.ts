@@ -41,12 +41,12 @@ export async function createUser(prisma: PrismaClient, username: string, passwor
   }
 }
 
-export async function setPassword(prisma: PrismaClient, username: string, password: string): Promise<void> {
+export async function setPassword(prisma: PrismaClient, username: string, password: string): Promise<User> {
   validateUsername(username);
   validatePassword(password);
   const passwordHash = await hashPassword(password);
   try {
-    await prisma.user.update({ where: { username }, data: { passwordHash } });
+    return await prisma.user.update({ where: { username }, data: { passwordHash } });
   } catch (err) {
     if (isNotFound(err)) throw new UserError(`user ${username} does not exist`);
     throw err;

@@ -54,25 +54,59 @@ describe('requireOperatorForClientCredentials (registration)', () => {
 });
 
 describe('requireOperatorForClientCredentialsUpdate', () => {
-  it('lets a client keep client_credentials it was registered with', () => {
-    expect(oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(CC, CC, IAT))).toBe(undefined);
+  const update = (grantTypes: readonly string[], scope?: string) => ({ grantTypes, scope });
+  const registered = (grantTypes: readonly string[], scope: string | null = 'mcp:tools') => ({
+    grantTypes,
+    scope,
+  });
+
+  it('lets a client keep client_credentials it was registered with, and narrow its scope', () => {
+    expect(
+      oauthErrorOf(() =>
+        requireOperatorForClientCredentialsUpdate(update(CC, 'mcp:tools'), registered(CC), IAT),
+      ),
+    ).toBe(undefined);
+    expect(
+      oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(update(CC), registered(CC, null), IAT)),
+    ).toBe(undefined);
+  });
+
+  it('refuses widening the scope of a client_credentials client (only the operator may)', () => {
+    expect(
+      oauthErrorOf(() =>
+        requireOperatorForClientCredentialsUpdate(update(CC, 'mcp:tools mcp:identity'), registered(CC), IAT),
+      ),
+    ).toBe('invalid_client_metadata');
+    expect(
+      oauthErrorOf(() =>
+        requireOperatorForClientCredentialsUpdate(update(CC, 'mcp:identity'), registered(CC, null), IAT),
+      ),
+    ).toBe('invalid_client_metadata');
   });
 
   it('refuses adding client_credentials in an update', () => {
     expect(
-      oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(CC, ['authorization_code'], IAT)),
+      oauthErrorOf(() =>
+        requireOperatorForClientCredentialsUpdate(update(CC), registered(['authorization_code']), IAT),
+      ),
     ).toBe('invalid_client_metadata');
   });
 
   it('refuses client_credentials when no initial access token is configured', () => {
-    expect(oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(CC, CC, undefined))).toBe(
-      'invalid_client_metadata',
-    );
+    expect(
+      oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(update(CC), registered(CC), undefined)),
+    ).toBe('invalid_client_metadata');
   });
 
   it('leaves updates without client_credentials alone', () => {
     expect(
-      oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(['authorization_code'], CC, undefined)),
+      oauthErrorOf(() =>
+        requireOperatorForClientCredentialsUpdate(
+          update(['authorization_code'], 'mcp:identity'),
+          registered(CC),
+          undefined,
+        ),
+      ),
     ).toBe(undefined);
   });
 });

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { handler, strictRouter, OAuthError, temporarilyUnavailable } from '@mcp-auth/core';
+import { handler, invalidClient, OAuthError, strictRouter, temporarilyUnavailable } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { authenticatedTokenRequest } from '../revocation/params.ts';
 import { formEndpoint } from '../token/form.ts';
@@ -8,10 +8,9 @@ import { introspect } from './introspect.ts';
 export const INTROSPECTION_PATH = '/oauth/introspect';
 
 /**
- * `POST /oauth/introspect` (RFC 7662). §2.1 requires authorization: the caller authenticates as at
- * the token endpoint, and learns only about tokens issued to itself. That makes it safe for public
- * clients too (a `client_id` alone proves nothing, but it reveals only what the holder of the token
- * can already see by using it). Server-to-server, so no CORS.
+ * `POST /oauth/introspect` (RFC 7662). §2.1 requires authorization: the caller authenticates as a
+ * confidential client, as at the token endpoint, and learns only about tokens issued to itself.
+ * Server-to-server, so no CORS.
  */
 export function introspectionRouter(deps: AuthzDeps): Router {
   const router = strictRouter();
@@ -20,6 +19,12 @@ export function introspectionRouter(deps: AuthzDeps): Router {
     ...formEndpoint(),
     handler(async (req, res) => {
       const { client, token } = await authenticatedTokenRequest(deps, req);
+      // A public client authenticates with its client_id alone, which anyone can send: whoever held
+      // one of its (possibly rotated, stolen) tokens could probe it here without setting off reuse
+      // detection. Introspection is for servers, which are confidential clients.
+      if (client.tokenEndpointAuthMethod === 'none') {
+        throw invalidClient('introspection needs a confidential client (a client secret)');
+      }
       try {
         res.json(await introspect(deps, client, token));
       } catch (err) {

@@ -298,9 +298,11 @@ describe('authorization_code grant', () => {
     expectError(await redeem({ code: randomToken(), verifier: randomToken(48) }), 400, 'invalid_grant');
   });
 
-  it("refuses another client's code", async () => {
+  it("refuses another client's code, without burning it for its owner", async () => {
     const c = await newCode('public-client');
     expectError(await redeem(c, 'public-no-refresh'), 400, 'invalid_grant');
+    expectError(await redeem(c, 'public-no-refresh'), 400, 'invalid_grant');
+    expect((await redeem(c, 'public-client')).res.status).toBe(200);
   });
 
   it('checks resource against the authorization request (RFC 8707)', async () => {
@@ -653,7 +655,7 @@ describe('metadata and keys', () => {
       revocation_endpoint: `${ISSUER}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       introspection_endpoint: `${ISSUER}/oauth/introspect`,
-      introspection_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
     });

@@ -18,8 +18,8 @@ export function updateRegistration({ config, prisma, logger }: RegistrationDeps)
     checkUpdateFields(req.body, { client, registrationAccessToken, issuer: config.issuer });
     const metadata = validateClientMetadata(req.body);
     requireOperatorForClientCredentialsUpdate(
-      metadata.grant_types,
-      client.grantTypes,
+      { grantTypes: metadata.grant_types, scope: metadata.scope },
+      { grantTypes: client.grantTypes, scope: client.scope },
       config.initialAccessToken,
     );
 

@@ -41,13 +41,15 @@ export const authorizationCodeGrant: GrantHandler = async ({ deps, client, param
   // One transaction, so that a concurrent replay (which waits on the code's row lock and then
   // finds it used) revokes the refresh token this redemption creates rather than missing it.
   const outcome = await inTransaction(deps.prisma, async (tx) => {
+    // Only the client the code was issued to can spend it, or replay it: another client presenting
+    // a leaked code must neither burn it nor revoke the victim's grant.
     const { count } = await tx.authorizationCode.updateMany({
-      where: { codeHash, usedAt: null },
+      where: { codeHash, clientId: client.id, usedAt: null },
       data: { usedAt: now },
     });
     if (count === 0) {
       const used = await tx.authorizationCode.findUnique({ where: { codeHash } });
-      if (used?.usedAt) {
+      if (used?.usedAt && used.clientId === client.id) {
         // RFC 6749 §4.1.2 / §10.5: a code used twice may have been stolen; withdraw what it issued.
         const revoked = await revokeFamily(tx, used.familyId, now);
         deps.logger.warn(
