@@ -13,7 +13,7 @@ import {
   SessionExpiredError,
 } from './errors.ts';
 import { StoreOAuthProvider } from './provider.ts';
-import { refreshIfExpiring, watchRefreshFailures } from './refresh.ts';
+import { refreshIfExpiring, serializeRefreshes, watchRefreshFailures } from './refresh.ts';
 import type { CredentialStore } from './store.ts';
 import { CLIENT_VERSION } from './version.ts';
 
@@ -98,18 +98,19 @@ async function connectAndUse<T>(
   const url = new URL(serverUrl);
   const provider = new StoreOAuthProvider(store, serverUrl);
   const refreshes = watchRefreshFailures();
+  const refreshFetch = serializeRefreshes(store, provider, refreshes.fetch);
   const transport = new StreamableHTTPClientTransport(url, {
     authProvider: provider,
-    // The transport hands its fetch to the SDK's auth(), so refreshes after a 401 are watched too.
+    // The transport hands its fetch to the SDK's auth(), so refreshes after a 401 are locked and watched too.
     fetch: refuseInsufficientScope(
       url,
       async () => (await store.read(serverUrl))?.tokens?.scope,
-      refreshes.fetch,
+      refreshFetch,
     ),
   });
   const client = new Client({ name: 'mcp-auth', version: CLIENT_VERSION });
   try {
-    await refreshIfExpiring(store, provider, { fetchFn: refreshes.fetch });
+    await refreshIfExpiring(store, provider, { fetchFn: refreshFetch });
     await client.connect(transport);
     return await use(client);
   } catch (error) {

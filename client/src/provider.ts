@@ -42,6 +42,8 @@ export class StoreOAuthProvider implements OAuthClientProvider {
   private pendingState: string | undefined;
   private discovery: OAuthDiscoveryState | undefined;
   private freshTokens: StoredTokens | undefined;
+  /** The access token last saved, or adopted from another process's refresh (see saveTokens). */
+  private savedAccessToken: string | undefined;
   /** Set when the server refused the stored refresh token and the tokens were dropped. */
   private endedSession: { scope?: string } | undefined;
 
@@ -124,6 +126,10 @@ export class StoreOAuthProvider implements OAuthClientProvider {
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
+    // The refresh lock (serializeRefreshes) saves a refresh's tokens before it lets go; the SDK saves the
+    // same response again once the lock is gone, when it could overwrite a newer refresh by another process.
+    if (tokens.access_token === this.savedAccessToken) return;
+    this.savedAccessToken = tokens.access_token;
     const now = this.options.now?.() ?? Date.now();
     const stored: StoredTokens = {
       ...tokens,
@@ -136,6 +142,14 @@ export class StoreOAuthProvider implements OAuthClientProvider {
       tokens: stored,
       codeVerifier: undefined,
     }));
+  }
+
+  /**
+   * Tokens that another process stored after its own refresh: they are in the store already, and the SDK
+   * saving them once more (with the lifetime left, and the spent refresh token if none came) must not write.
+   */
+  adoptStoredTokens(tokens: StoredTokens): void {
+    this.savedAccessToken = tokens.access_token;
   }
 
   /** The tokens as stored, with expires_at (for reporting after a login). */
