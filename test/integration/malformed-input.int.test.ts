@@ -1,18 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLogger,
-  createPrisma,
-  generateSigningKeyPem,
-  PostgresRevocationStore,
-  signingKeyFromPem,
-  type PrismaClient,
-} from '@mcp-auth/core';
-import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
-import { createAllInOneApp } from '@mcp-auth/embedded/all-in-one-app';
-import { startPostgres, type TestDatabase } from '../support/infra.ts';
+import { createLogger } from '@mcp-auth/core';
+import { startAllInOneServer, type AllInOneServer } from '../support/all-in-one-server.ts';
 
 /**
  * "No 500 for anything a client can send": every public endpoint gets a battery of malformed
@@ -21,33 +10,19 @@ import { startPostgres, type TestDatabase } from '../support/infra.ts';
  * input is merely ignored), never a 5xx, and JSON error bodies must have the RFC shape.
  */
 
-let db: TestDatabase;
-let prisma: PrismaClient;
-let server: Server;
+let server: AllInOneServer;
 let base: string;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  db = await startPostgres();
-  prisma = createPrisma(db.url);
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const logger = createLogger('malformed', 'silent');
   // Any error the apps log as unhandled is a bug even if the status looked right.
   logger.error = ((obj: unknown) => void errors.push(JSON.stringify(obj))) as typeof logger.error;
-  const authzConfig = authzConfigFrom(loadAuthzEnv({ PUBLIC_URL: base, DATABASE_URL: db.url }));
-  const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
-  const revocation = new PostgresRevocationStore(prisma);
-  server.on('request', createAllInOneApp({ authzConfig, prisma, signingKey, revocation, logger }));
+  server = await startAllInOneServer({ logger });
+  base = server.base;
 });
 
-afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await prisma?.$disconnect();
-  await db?.stop();
-});
+afterAll(() => server?.close());
 
 const GET = [
   '/oauth/authorize',

@@ -1,18 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLogger,
-  createPrisma,
-  generateSigningKeyPem,
-  PostgresRevocationStore,
-  signingKeyFromPem,
-  strictApp,
-  type PrismaClient,
-} from '@mcp-auth/core';
-import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
-import { createAllInOneApp } from '@mcp-auth/embedded/all-in-one-app';
-import { startPostgres, type TestDatabase } from '../support/infra.ts';
+import { strictApp, type PrismaClient } from '@mcp-auth/core';
+import { startAllInOneServer, type AllInOneServer } from '../support/all-in-one-server.ts';
 
 /**
  * Every app matches its paths exactly: another case or a trailing slash is not the same endpoint.
@@ -21,35 +9,25 @@ import { startPostgres, type TestDatabase } from '../support/infra.ts';
  * marker at the end, while the exact spelling is answered by the app (the control).
  */
 
-let db: TestDatabase;
-let prisma: PrismaClient;
-let server: Server;
+let server: AllInOneServer;
 let base: string;
+let prisma: PrismaClient;
 
 const FELL_THROUGH = 'fell_through';
 
 beforeAll(async () => {
-  db = await startPostgres();
-  prisma = createPrisma(db.url);
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const logger = createLogger('strict-routing', 'silent');
-  const authzConfig = authzConfigFrom(loadAuthzEnv({ PUBLIC_URL: base, DATABASE_URL: db.url }));
-  const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
-  const revocation = new PostgresRevocationStore(prisma);
-  const root = strictApp();
-  root.use(createAllInOneApp({ authzConfig, prisma, signingKey, revocation, logger }));
-  root.use((req, res) => void res.status(404).json({ error: FELL_THROUGH, path: req.originalUrl }));
-  server.on('request', root);
+  server = await startAllInOneServer({
+    wrap: (app) => {
+      const root = strictApp();
+      root.use(app);
+      root.use((req, res) => void res.status(404).json({ error: FELL_THROUGH, path: req.originalUrl }));
+      return root;
+    },
+  });
+  ({ base, prisma } = server);
 });
 
-afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await prisma?.$disconnect();
-  await db?.stop();
-});
+afterAll(() => server?.close());
 
 const registration = JSON.stringify({
   client_name: 'strict routing',
