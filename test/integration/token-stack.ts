@@ -74,6 +74,7 @@ export async function startTokenStack(): Promise<TokenStack> {
     resource: `${mcp.base}/mcp`,
     accessTokenTtl: 900,
     refreshTokenTtl: 3600,
+    refreshTokenMaxLifetime: 7 * 24 * 3600,
     authCodeTtl: 60,
     authRequestTtl: 600,
     secureCookies: false,

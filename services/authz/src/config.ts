@@ -23,6 +23,8 @@ export const authzEnv = {
   MCP_RESOURCE_URL: baseUrl.optional(),
   ACCESS_TOKEN_TTL: seconds(900),
   REFRESH_TOKEN_TTL: seconds(30 * 24 * 3600),
+  /** A grant's absolute lifetime: refresh tokens rotate, but no successor outlives this. */
+  REFRESH_TOKEN_MAX_LIFETIME: seconds(90 * 24 * 3600),
   AUTH_CODE_TTL: seconds(60),
   /** How long a person has to log in and consent after /authorize. */
   AUTH_REQUEST_TTL: seconds(600),
@@ -47,6 +49,7 @@ export interface AuthzConfig {
   resource: string;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  refreshTokenMaxLifetime: number;
   authCodeTtl: number;
   authRequestTtl: number;
   /** Cookies get `Secure` when the issuer is https. */
@@ -59,6 +62,7 @@ export function authzConfigFrom(env: AuthzEnv): AuthzConfig {
     resource: env.MCP_RESOURCE_URL ?? `${env.PUBLIC_URL}/mcp`,
     accessTokenTtl: env.ACCESS_TOKEN_TTL,
     refreshTokenTtl: env.REFRESH_TOKEN_TTL,
+    refreshTokenMaxLifetime: env.REFRESH_TOKEN_MAX_LIFETIME,
     authCodeTtl: env.AUTH_CODE_TTL,
     authRequestTtl: env.AUTH_REQUEST_TTL,
     secureCookies: env.PUBLIC_URL.startsWith('https:'),

@@ -47,6 +47,7 @@ beforeAll(async () => {
       resource,
       accessTokenTtl: 900,
       refreshTokenTtl: 3600,
+      refreshTokenMaxLifetime: 7 * 24 * 3600,
       authCodeTtl: 60,
       authRequestTtl: 600,
       secureCookies: false,

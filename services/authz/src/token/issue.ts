@@ -49,13 +49,20 @@ export function tokenResponse(
   };
 }
 
-/** A new opaque refresh token; only its hash is stored. Returns the token and its row id. */
+/**
+ * A new opaque refresh token; only its hash is stored. Returns the token and its row id. Each
+ * rotation slides the expiry by REFRESH_TOKEN_TTL, but never past the grant's absolute end
+ * (`familyExpiresAt`, set when the grant starts), so a stolen grant cannot be kept alive forever.
+ */
 export async function createRefreshToken(
   tx: Prisma.TransactionClient,
   config: AuthzConfig,
-  grant: Grant & { userId: string },
+  grant: Grant & { userId: string; familyExpiresAt?: Date | null },
   now: Date,
 ): Promise<{ token: string; id: string }> {
+  const familyExpiresAt =
+    grant.familyExpiresAt ?? new Date(now.getTime() + config.refreshTokenMaxLifetime * 1000);
+  const sliding = now.getTime() + config.refreshTokenTtl * 1000;
   const token = randomToken();
   const row = await tx.refreshToken.create({
     data: {
@@ -65,7 +72,8 @@ export async function createRefreshToken(
       userId: grant.userId,
       scopes: [...grant.scopes],
       resource: grant.resource,
-      expiresAt: new Date(now.getTime() + config.refreshTokenTtl * 1000),
+      expiresAt: new Date(Math.min(sliding, familyExpiresAt.getTime())),
+      familyExpiresAt,
     },
     select: { id: true },
   });

@@ -34,6 +34,7 @@ const config: AuthzConfig = {
   resource: RESOURCE,
   accessTokenTtl: 900,
   refreshTokenTtl: 3600,
+  refreshTokenMaxLifetime: 7 * 24 * 3600,
   authCodeTtl: 60,
   authRequestTtl: 600,
   secureCookies: false,
@@ -576,6 +577,23 @@ describe('refresh_token grant', () => {
     expect(old?.rotatedAt).not.toBeNull();
     expect(old?.replacedById).toBe(next?.id);
     expect((await refresh(r.body.refresh_token as string)).res.status).toBe(200);
+  });
+
+  it("slides expiry on rotation, never past the grant's absolute end (REFRESH_TOKEN_MAX_LIFETIME)", async () => {
+    const g = await grant();
+    const first = await prisma.refreshToken.findUniqueOrThrow({ where: { tokenHash: sha256(g.refresh) } });
+    const week = 7 * 24 * 3600 * 1000;
+    expect(first.familyExpiresAt!.getTime() - first.createdAt.getTime()).toBeGreaterThan(week - 5000);
+    // The grant is about to reach its end: the successor expires with it, not an hour later.
+    const end = new Date(Date.now() + 10_000);
+    await prisma.refreshToken.update({ where: { id: first.id }, data: { familyExpiresAt: end } });
+    const r = await refresh(g.refresh);
+    expect(r.res.status).toBe(200);
+    const next = await prisma.refreshToken.findUniqueOrThrow({
+      where: { tokenHash: sha256(r.body.refresh_token as string) },
+    });
+    expect(next.expiresAt.getTime()).toBe(end.getTime());
+    expect(next.familyExpiresAt?.getTime()).toBe(end.getTime());
   });
 
   it('revokes the family when a rotated token is used again', async () => {

@@ -73,6 +73,7 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
         scopes: stored.scopes,
         resource: stored.resource,
         familyId: stored.familyId,
+        familyExpiresAt: stored.familyExpiresAt,
       },
       now,
     );
