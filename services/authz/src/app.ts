@@ -19,7 +19,7 @@ export { startHousekeeping, type Housekeeping } from './housekeeping.ts';
 export function createApp(deps: AuthzDeps): express.Express {
   const app = strictApp();
   app.use(metadataRouter(deps.config));
-  app.use(jwksRouter([deps.signingKey]));
+  app.use(jwksRouter([deps.signingKey, ...(deps.previousKeys ?? [])]));
   app.use(tokenRouter(deps));
   app.use(revocationRouter(deps));
   app.use(introspectionRouter(deps));

@@ -19,6 +19,8 @@ export const authzEnv = {
   DATA_DIR: z.string().default('.data'),
   JWT_ALG: z.enum(SIGNING_ALGORITHMS).default('RS256'),
   JWT_PRIVATE_KEY_PATH: z.string().optional(),
+  /** After a key rotation: the old public key(s) (PEM or JWKS), valid until their tokens expire. */
+  JWT_PREVIOUS_PUBLIC_KEYS_PATH: z.string().optional(),
   /** The protected resource(s) tokens may be issued for (RFC 8707); default PUBLIC_URL/mcp. */
   MCP_RESOURCE_URL: baseUrl.optional(),
   ACCESS_TOKEN_TTL: seconds(900),

@@ -1,4 +1,4 @@
-import type { Logger, PrismaClient, RevocationStore, SigningKey } from '@mcp-auth/core';
+import type { Logger, PrismaClient, RevocationStore, SigningKey, VerificationKey } from '@mcp-auth/core';
 import type { AuthzConfig } from './config.ts';
 
 /** Everything the authorization server needs; main.ts wires real ones, tests their own. */
@@ -6,6 +6,11 @@ export interface AuthzDeps {
   config: AuthzConfig;
   prisma: PrismaClient;
   signingKey: SigningKey;
+  /**
+   * Public keys of signing keys retired by a rotation: tokens they signed stay valid until they
+   * expire, so they are published in the JWKS and recognised by revocation and introspection.
+   */
+  previousKeys?: readonly VerificationKey[];
   logger: Logger;
   /** Where revocations go: Postgres then Redis (standalone), or Postgres alone (embedded). */
   revocation: RevocationStore;

@@ -1,6 +1,7 @@
 // The authorization server on its own (compose, local stack), with Redis for the revocation set.
 import {
   connectServices,
+  loadVerificationKeys,
   createLogger,
   exitOnStartupError,
   loadOrCreateSigningKey,
@@ -30,10 +31,13 @@ try {
     dataDir: env.DATA_DIR,
   });
   logger.info({ kid: signingKey.kid, alg: signingKey.alg, created }, 'signing key ready');
+  const previousKeys = env.JWT_PREVIOUS_PUBLIC_KEYS_PATH
+    ? [...(await loadVerificationKeys(env.JWT_PREVIOUS_PUBLIC_KEYS_PATH)).values()]
+    : [];
 
   // Health routes live here, not in createApp: the embedded mode serves its own.
   const app = serviceApp(checks);
-  app.use(createApp({ config: authzConfigFrom(env), prisma, signingKey, logger, revocation }));
+  app.use(createApp({ config: authzConfigFrom(env), prisma, signingKey, previousKeys, logger, revocation }));
   const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL);
   await serve({
     app,

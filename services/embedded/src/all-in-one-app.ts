@@ -6,6 +6,7 @@ import {
   type PrismaClient,
   type RevocationStore,
   type SigningKey,
+  type VerificationKey,
 } from '@mcp-auth/core';
 import { createApp as createAuthzApp } from '@mcp-auth/authz';
 import type { AuthzConfig } from '@mcp-auth/authz/config';
@@ -22,12 +23,15 @@ export function createAllInOneApp(deps: {
   authzConfig: AuthzConfig;
   prisma: PrismaClient;
   signingKey: SigningKey;
+  /** Public keys of retired signing keys (JWT_PREVIOUS_PUBLIC_KEYS_PATH), valid until their tokens expire. */
+  previousKeys?: readonly VerificationKey[];
   revocation: RevocationStore;
   logger: Logger;
   /** REGISTRATION_INITIAL_ACCESS_TOKEN: registering a client_credentials client needs it. */
   registrationInitialAccessToken?: string;
 }): Express {
   const { authzConfig, prisma, signingKey, revocation, logger, registrationInitialAccessToken } = deps;
+  const previousKeys = deps.previousKeys ?? [];
   const app = strictApp();
   app.use(
     createRegistrationApp({
@@ -46,6 +50,7 @@ export function createAllInOneApp(deps: {
       config: authzConfig,
       prisma,
       signingKey,
+      previousKeys,
       revocation,
       logger: logger.child({ app: 'authz' }),
     }),
@@ -54,7 +59,7 @@ export function createAllInOneApp(deps: {
     createMcpApp({
       config: mcpConfigFrom({ PUBLIC_URL: authzConfig.issuer, MCP_RESOURCE_URL: authzConfig.resource }),
       // The same process signs and verifies: the public half of the one signing key.
-      keys: keySet([signingKey]),
+      keys: keySet([signingKey, ...previousKeys]),
       logger: logger.child({ app: 'mcp' }),
       revocation,
     }),

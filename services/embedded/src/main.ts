@@ -11,6 +11,7 @@ import {
   healthRoutes,
   loadConfig,
   loadOrCreateSigningKey,
+  loadVerificationKeys,
   logLevel,
   port,
   PostgresRevocationStore,
@@ -72,6 +73,9 @@ async function main() {
         authzConfig,
         prisma,
         signingKey,
+        previousKeys: authzEnv.JWT_PREVIOUS_PUBLIC_KEYS_PATH
+          ? [...(await loadVerificationKeys(authzEnv.JWT_PREVIOUS_PUBLIC_KEYS_PATH)).values()]
+          : [],
         revocation,
         logger,
         registrationInitialAccessToken: env.REGISTRATION_INITIAL_ACCESS_TOKEN,

@@ -14,13 +14,13 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * issuer and before its expiry (plus `clockToleranceSeconds`); an expired one is not found.
  */
 export async function findToken(
-  deps: Pick<AuthzDeps, 'config' | 'prisma' | 'signingKey'>,
+  deps: Pick<AuthzDeps, 'config' | 'prisma' | 'signingKey' | 'previousKeys'>,
   token: string,
   opts: { clockToleranceSeconds: number },
 ): Promise<FoundToken | undefined> {
   if (JWT_SHAPE.test(token)) {
     try {
-      const claims = verifyAccessToken(token, keySet([deps.signingKey]), {
+      const claims = verifyAccessToken(token, keySet([deps.signingKey, ...(deps.previousKeys ?? [])]), {
         issuer: deps.config.issuer,
         audience: deps.config.resource,
         clockToleranceSeconds: opts.clockToleranceSeconds,
