@@ -26,7 +26,6 @@ export const unauthorizedClient = (d: string) => new OAuthError('unauthorized_cl
 export const unsupportedGrantType = (d: string) => new OAuthError('unsupported_grant_type', d);
 export const invalidClientMetadata = (d: string) => new OAuthError('invalid_client_metadata', d);
 export const invalidRedirectUri = (d: string) => new OAuthError('invalid_redirect_uri', d);
-export const serverError = (d: string) => new OAuthError('server_error', d, 500);
 export const temporarilyUnavailable = (d: string, retryAfterSeconds = 1) =>
   new OAuthError('temporarily_unavailable', d, 503, { 'Retry-After': String(retryAfterSeconds) });
 

@@ -115,9 +115,6 @@ export function strictApp(): Express {
   return app;
 }
 
-/** Express 5 forwards rejected promises to the error handler; this only names the intent. */
-export const handler = (fn: RequestHandler): RequestHandler => fn;
-
 export type ReadinessCheck = () => Promise<unknown>;
 
 /**

@@ -116,9 +116,6 @@ export function verifyAccessToken(
   };
 }
 
-export const scopesOf = (claims: Pick<AccessTokenClaims, 'scope'>): string[] =>
-  claims.scope.split(' ').filter(Boolean);
-
 /**
  * verifyAccessToken with a memory of tokens already verified. An MCP client sends the same access
  * token on every request for its whole lifetime, and the signature check is the largest part of

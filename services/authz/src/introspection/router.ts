@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { handler, invalidClient, OAuthError, strictRouter, temporarilyUnavailable } from '@mcp-auth/core';
+import { invalidClient, OAuthError, strictRouter, temporarilyUnavailable } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { authenticatedTokenRequest } from '../revocation/params.ts';
 import { formEndpoint } from '../token/form.ts';
@@ -14,26 +14,22 @@ export const INTROSPECTION_PATH = '/oauth/introspect';
  */
 export function introspectionRouter(deps: AuthzDeps): Router {
   const router = strictRouter();
-  router.post(
-    INTROSPECTION_PATH,
-    ...formEndpoint(),
-    handler(async (req, res) => {
-      const { client, token } = await authenticatedTokenRequest(deps, req);
-      // A public client authenticates with its client_id alone, which anyone can send: whoever held
-      // one of its (possibly rotated, stolen) tokens could probe it here without setting off reuse
-      // detection. Introspection is for servers, which are confidential clients.
-      if (client.tokenEndpointAuthMethod === 'none') {
-        throw invalidClient('introspection needs a confidential client (a client secret)');
-      }
-      try {
-        res.json(await introspect(deps, client, token));
-      } catch (err) {
-        if (err instanceof OAuthError) throw err;
-        // The database did not answer: "active" cannot be decided, and guessing either way is wrong.
-        deps.logger.warn({ err, clientId: client.id }, 'introspection failed');
-        throw temporarilyUnavailable('cannot check the token now; retry');
-      }
-    }),
-  );
+  router.post(INTROSPECTION_PATH, ...formEndpoint(), async (req, res) => {
+    const { client, token } = await authenticatedTokenRequest(deps, req);
+    // A public client authenticates with its client_id alone, which anyone can send: whoever held
+    // one of its (possibly rotated, stolen) tokens could probe it here without setting off reuse
+    // detection. Introspection is for servers, which are confidential clients.
+    if (client.tokenEndpointAuthMethod === 'none') {
+      throw invalidClient('introspection needs a confidential client (a client secret)');
+    }
+    try {
+      res.json(await introspect(deps, client, token));
+    } catch (err) {
+      if (err instanceof OAuthError) throw err;
+      // The database did not answer: "active" cannot be decided, and guessing either way is wrong.
+      deps.logger.warn({ err, clientId: client.id }, 'introspection failed');
+      throw temporarilyUnavailable('cannot check the token now; retry');
+    }
+  });
   return router;
 }

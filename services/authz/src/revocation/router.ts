@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { handler, OAuthError, publicCors, strictRouter } from '@mcp-auth/core';
+import { OAuthError, publicCors, strictRouter } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { formEndpoint } from '../token/form.ts';
 import { authenticatedTokenRequest } from './params.ts';
@@ -17,21 +17,17 @@ export const REVOCATION_PATH = '/oauth/revoke';
 export function revocationRouter(deps: AuthzDeps): Router {
   const router = strictRouter();
   router.use(REVOCATION_PATH, publicCors(['POST']));
-  router.post(
-    REVOCATION_PATH,
-    ...formEndpoint(),
-    handler(async (req, res) => {
-      const { client, token } = await authenticatedTokenRequest(deps, req);
-      try {
-        await revokeToken(deps, client, token);
-      } catch (err) {
-        if (err instanceof OAuthError) throw err;
-        // Postgres or Redis failed on the way: an outage, which the client may retry.
-        deps.logger.warn({ err, clientId: client.id }, 'revocation incomplete');
-        throw storeUnavailable();
-      }
-      res.status(200).end();
-    }),
-  );
+  router.post(REVOCATION_PATH, ...formEndpoint(), async (req, res) => {
+    const { client, token } = await authenticatedTokenRequest(deps, req);
+    try {
+      await revokeToken(deps, client, token);
+    } catch (err) {
+      if (err instanceof OAuthError) throw err;
+      // Postgres or Redis failed on the way: an outage, which the client may retry.
+      deps.logger.warn({ err, clientId: client.id }, 'revocation incomplete');
+      throw storeUnavailable();
+    }
+    res.status(200).end();
+  });
   return router;
 }

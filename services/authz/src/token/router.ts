@@ -1,6 +1,5 @@
 import type { Router } from 'express';
 import {
-  handler,
   strictRouter,
   invalidRequest,
   tokensIssued,
@@ -19,28 +18,24 @@ const PATH = '/oauth/token';
 export function tokenRouter(deps: AuthzDeps): Router {
   const router = strictRouter();
   router.use(PATH, publicCors(['POST']));
-  router.post(
-    PATH,
-    ...formEndpoint(),
-    handler(async (req, res) => {
-      const params = formParams(req.body);
-      const grantType = params.grant_type;
-      if (grantType === undefined) throw invalidRequest('grant_type is required');
-      const grant = GRANTS.get(grantType);
-      if (!grant) throw unsupportedGrantType('this grant_type is not supported');
-      const client = await authenticateClient(deps.prisma, {
-        authorization: req.headers.authorization,
-        params,
-      });
-      if (!client.grantTypes.includes(grantType)) {
-        throw unauthorizedClient(`the client is not registered for the ${grantType} grant`);
-      }
-      const response = await grant({ deps, client, params });
-      tokensIssued.inc({ grant_type: grantType, token_type: 'access_token' });
-      if (response.refresh_token) tokensIssued.inc({ grant_type: grantType, token_type: 'refresh_token' });
-      deps.logger.info({ clientId: client.id, grantType }, 'token issued');
-      res.json(response);
-    }),
-  );
+  router.post(PATH, ...formEndpoint(), async (req, res) => {
+    const params = formParams(req.body);
+    const grantType = params.grant_type;
+    if (grantType === undefined) throw invalidRequest('grant_type is required');
+    const grant = GRANTS.get(grantType);
+    if (!grant) throw unsupportedGrantType('this grant_type is not supported');
+    const client = await authenticateClient(deps.prisma, {
+      authorization: req.headers.authorization,
+      params,
+    });
+    if (!client.grantTypes.includes(grantType)) {
+      throw unauthorizedClient(`the client is not registered for the ${grantType} grant`);
+    }
+    const response = await grant({ deps, client, params });
+    tokensIssued.inc({ grant_type: grantType, token_type: 'access_token' });
+    if (response.refresh_token) tokensIssued.inc({ grant_type: grantType, token_type: 'refresh_token' });
+    deps.logger.info({ clientId: client.id, grantType }, 'token issued');
+    res.json(response);
+  });
   return router;
 }

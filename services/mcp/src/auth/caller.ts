@@ -1,6 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Request } from 'express';
-import { scopesOf, type AccessTokenClaims } from '@mcp-auth/core';
+import { parseScope, type AccessTokenClaims } from '@mcp-auth/core';
 
 /** Who is calling, from a verified access token. */
 export interface CallerIdentity {
@@ -23,7 +23,7 @@ export type AuthenticatedRequest = Request & { auth?: AuthInfo };
 export const callerFromClaims = (claims: AccessTokenClaims): CallerIdentity => ({
   subject: claims.sub,
   clientId: claims.client_id,
-  scopes: scopesOf(claims),
+  scopes: parseScope(claims.scope),
   jti: claims.jti,
   sid: claims.sid,
   expiresAt: claims.exp,
