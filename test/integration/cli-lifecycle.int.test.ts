@@ -160,6 +160,21 @@ afterAll(async () => {
   if (configDir) await rm(configDir, { recursive: true, force: true });
 });
 
+/**
+ * Pushes the stored expiry out, so that the CLI sends the access token, and revokes that token alone:
+ * the MCP server answers 401 invalid_token, and the SDK's refresh on 401 must go through our store.
+ */
+async function refuseStoredAccessToken(): Promise<StoredTokens> {
+  const clientId = (await store.read(mcpUrl))!.clientInformation!.client_id;
+  const record = (await store.update(mcpUrl, (current) => ({
+    ...current,
+    tokens: { ...current!.tokens!, expires_at: Math.floor(Date.now() / 1000) + 3600 },
+  })))!;
+  const tokens = record.tokens!;
+  expect(await revokeAtServer(tokens.access_token, clientId, 'access_token')).toBe(200);
+  return tokens;
+}
+
 describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
   it('refreshes an expired access token silently, rotating the refresh token, and logs out at the server', async () => {
     await logIn();
@@ -232,15 +247,7 @@ describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
 
   it('refreshes when the server refuses an access token that has not expired by its stored expiry', async () => {
     await logIn();
-    const clientId = (await store.read(mcpUrl))!.clientInformation!.client_id;
-    // Push the stored expiry out so that the CLI sends the token, and revoke that token alone: the MCP
-    // server answers 401 invalid_token, and the SDK's refresh on 401 must go through our store.
-    const record = (await store.update(mcpUrl, (current) => ({
-      ...current,
-      tokens: { ...current!.tokens!, expires_at: Math.floor(Date.now() / 1000) + 3600 },
-    })))!;
-    const before = record.tokens!;
-    expect(await revokeAtServer(before.access_token, clientId, 'access_token')).toBe(200);
+    const before = await refuseStoredAccessToken();
     expect((await callMcp(before.access_token)).status).toBe(401);
 
     const run = await cli(['call', mcpUrl, 'echo', '{"text":"after a 401"}'], env());
@@ -254,16 +261,10 @@ describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
 
   it('lets concurrent commands share one refresh after a 401, without spending a refresh token twice', async () => {
     await logIn();
-    const clientId = (await store.read(mcpUrl))!.clientInformation!.client_id;
-    // As above: the stored expiry looks valid, the server refuses the access token, so every command sends
-    // it, gets a 401 and has the SDK refresh. A second use of a rotated refresh token would make the server
-    // revoke the whole grant (reuse detection): the commands must take turns and reuse the first rotation.
-    const record = (await store.update(mcpUrl, (current) => ({
-      ...current,
-      tokens: { ...current!.tokens!, expires_at: Math.floor(Date.now() / 1000) + 3600 },
-    })))!;
-    const before = record.tokens!;
-    expect(await revokeAtServer(before.access_token, clientId, 'access_token')).toBe(200);
+    // Every command sends the refused token, gets a 401 and has the SDK refresh. A second use of a
+    // rotated refresh token would make the server revoke the whole grant (reuse detection): the
+    // commands must take turns and reuse the first rotation.
+    const before = await refuseStoredAccessToken();
 
     const texts = ['one', 'two', 'three', 'four'];
     const runs = await Promise.all(
@@ -282,6 +283,7 @@ describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
     expect(later.code, later.stderr).toBe(0);
     expect(later.stdout).toContain('later');
     const current = (await storedTokens())!;
+    const clientId = (await store.read(mcpUrl))!.clientInformation!.client_id;
     expect(await refreshAtServer(current.refresh_token!, clientId)).toEqual({
       status: 200,
       body: expect.objectContaining({ access_token: expect.any(String) }),

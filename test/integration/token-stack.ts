@@ -21,6 +21,7 @@ import { createApp as createRegistrationApp } from '../../services/registration/
 import { mcpConfig } from '../../services/mcp/src/config.ts';
 import { startPostgres, startRedis, type TestRedis } from '../support/infra.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { testAuthzConfig } from '../support/authz-config.ts';
 
 /**
  * The authorization server (with registration) and the MCP server as separate apps on their own
@@ -69,16 +70,7 @@ export async function startTokenStack(): Promise<TokenStack> {
   const authz = await listening();
   const mcp = await listening();
   const logger = createLogger('token-stack', 'silent');
-  const config: AuthzConfig = {
-    issuer: authz.base,
-    resource: `${mcp.base}/mcp`,
-    accessTokenTtl: 900,
-    refreshTokenTtl: 3600,
-    refreshTokenMaxLifetime: 7 * 24 * 3600,
-    authCodeTtl: 60,
-    authRequestTtl: 600,
-    secureCookies: false,
-  };
+  const config: AuthzConfig = testAuthzConfig(authz.base, `${mcp.base}/mcp`);
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
   const initialAccessToken = randomToken(32);
   // Registration beside the authorization server, on one origin as behind the gateway.

@@ -21,6 +21,7 @@ import { startPostgres, type TestDatabase } from '../../../../test/support/infra
 import type { AuthzDeps } from '../deps.ts';
 import { createUser } from '../users.ts';
 import { authorizeRouter } from './router.ts';
+import { testAuthzConfig } from '../../../../test/support/authz-config.ts';
 
 const CLIENT_ID = 'int-test-client';
 const REDIRECT_URI = 'http://127.0.0.1:9876/callback';
@@ -42,16 +43,7 @@ beforeAll(async () => {
   resource = `${base}/mcp`;
   const logger = createLogger('authz-test', 'silent');
   const deps: AuthzDeps = {
-    config: {
-      issuer: base,
-      resource,
-      accessTokenTtl: 900,
-      refreshTokenTtl: 3600,
-      refreshTokenMaxLifetime: 7 * 24 * 3600,
-      authCodeTtl: 60,
-      authRequestTtl: 600,
-      secureCookies: false,
-    },
+    config: testAuthzConfig(base, resource),
     prisma,
     signingKey: signingKeyFromPem(generateSigningKeyPem('ES256'), 'ES256'),
     logger,

@@ -23,22 +23,14 @@ import type { AuthzDeps } from '../deps.ts';
 import { jwksRouter } from '../jwks.ts';
 import { metadataRouter } from '../metadata.ts';
 import { tokenRouter } from './router.ts';
+import { testAuthzConfig } from '../../../../test/support/authz-config.ts';
 
 const ISSUER = 'http://issuer.test';
 const RESOURCE = `${ISSUER}/mcp`;
 const REDIRECT = 'http://127.0.0.1:7777/callback';
 const SECRET = 'confidential-secret-value';
 
-const config: AuthzConfig = {
-  issuer: ISSUER,
-  resource: RESOURCE,
-  accessTokenTtl: 900,
-  refreshTokenTtl: 3600,
-  refreshTokenMaxLifetime: 7 * 24 * 3600,
-  authCodeTtl: 60,
-  authRequestTtl: 600,
-  secureCookies: false,
-};
+const config: AuthzConfig = testAuthzConfig(ISSUER, RESOURCE);
 const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
 
 let db: TestDatabase;
