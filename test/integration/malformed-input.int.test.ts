@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@mcp-auth/core';
+import { pino } from 'pino';
 import { startAllInOneServer, type AllInOneServer } from '../support/all-in-one-server.ts';
 
 /**
@@ -15,9 +15,9 @@ let base: string;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  const logger = createLogger('malformed', 'silent');
-  // Any error the apps log as unhandled is a bug even if the status looked right.
-  logger.error = ((obj: unknown) => void errors.push(JSON.stringify(obj))) as typeof logger.error;
+  // Any error the apps log (an unhandled one, say) is a bug even if the status looked right. The
+  // apps log through child loggers, so the lines are caught where they are written.
+  const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
   server = await startAllInOneServer({ logger });
   base = server.base;
 });
