@@ -4,7 +4,7 @@ import {
   requireOperatorForClientCredentials,
   requireOperatorForClientCredentialsUpdate,
 } from './client-credentials-operator.ts';
-import { oauthErrorOf } from './metadata/oauth-error-of.ts';
+import { oauthErrorOf } from '../../../test/support/oauth-error.ts';
 
 const IAT = 'i'.repeat(44);
 const CC = ['client_credentials'];

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { OAuthError } from '@mcp-auth/core';
 import { presentedCredentials } from './authenticate.ts';
+import { failureOf } from '../../../../test/support/oauth-error.ts';
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-
-function errorOf(fn: () => unknown): OAuthError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OAuthError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('presentedCredentials', () => {
   it('recognises each method', () => {
@@ -41,27 +31,27 @@ describe('presentedCredentials', () => {
   });
 
   it('refuses two methods at once', () => {
-    const err = errorOf(() =>
+    const err = failureOf(() =>
       presentedCredentials({ authorization: basic('c', 's'), params: { client_secret: 's' } }),
     );
     expect(err.error).toBe('invalid_request');
   });
 
   it('refuses a body client_id that differs from Basic', () => {
-    const err = errorOf(() =>
+    const err = failureOf(() =>
       presentedCredentials({ authorization: basic('c', 's'), params: { client_id: 'other' } }),
     );
     expect(err.error).toBe('invalid_request');
   });
 
   it('refuses a secret without client_id', () => {
-    expect(errorOf(() => presentedCredentials({ params: { client_secret: 's' } })).error).toBe(
+    expect(failureOf(() => presentedCredentials({ params: { client_secret: 's' } })).error).toBe(
       'invalid_request',
     );
   });
 
   it('refuses a request with no client at all', () => {
-    const err = errorOf(() => presentedCredentials({ params: {} }));
+    const err = failureOf(() => presentedCredentials({ params: {} }));
     expect(err.error).toBe('invalid_client');
     expect(err.status).toBe(401);
   });

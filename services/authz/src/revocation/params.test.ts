@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { OAuthError } from '@mcp-auth/core';
 import { tokenParams } from './params.ts';
-
-function errorOf(fn: () => unknown): OAuthError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OAuthError) return err;
-    throw err;
-  }
-  throw new Error('expected an OAuthError');
-}
+import { failureOf } from '../../../../test/support/oauth-error.ts';
 
 describe('revocation and introspection parameters (RFC 7009 §2.1, RFC 7662 §2.1)', () => {
   it('requires the token', () => {
-    const e = errorOf(() => tokenParams({ token_type_hint: 'access_token' }));
+    const e = failureOf(() => tokenParams({ token_type_hint: 'access_token' }));
     expect({ error: e.error, status: e.status, description: e.description }).toEqual({
       error: 'invalid_request',
       status: 400,
@@ -23,7 +13,7 @@ describe('revocation and introspection parameters (RFC 7009 §2.1, RFC 7662 §2.
   });
 
   it('refuses an absurdly long token before hashing or parsing it', () => {
-    expect(errorOf(() => tokenParams({ token: 'x'.repeat(8193) })).description).toBe('token: is too long');
+    expect(failureOf(() => tokenParams({ token: 'x'.repeat(8193) })).description).toBe('token: is too long');
   });
 
   it('accepts known and unknown hints alike: the server may ignore them', () => {

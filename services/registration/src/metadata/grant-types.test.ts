@@ -5,7 +5,7 @@ import {
   checkRefreshTokenHasSource,
   grantDefaults,
 } from './grant-types.ts';
-import { oauthErrorOf } from './oauth-error-of.ts';
+import { oauthErrorOf } from '../../../../test/support/oauth-error.ts';
 
 describe('grantDefaults', () => {
   it('defaults to authorization_code and code (RFC 7591 §2)', () => {

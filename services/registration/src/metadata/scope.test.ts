@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BASE_SCOPE, IDENTITY_SCOPE } from '@mcp-auth/core';
-import { oauthErrorOf } from './oauth-error-of.ts';
+import { oauthErrorOf } from '../../../../test/support/oauth-error.ts';
 import { normalizeScope } from './scope.ts';
 
 describe('normalizeScope', () => {

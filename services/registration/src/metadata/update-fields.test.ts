@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sha256, type OAuthClient } from '@mcp-auth/core';
-import { oauthErrorOf } from './oauth-error-of.ts';
+import { oauthErrorOf } from '../../../../test/support/oauth-error.ts';
 import { checkUpdateFields } from './update-fields.ts';
 
 const issuer = 'https://auth.example.com';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BASE_SCOPE, type OAuthError } from '@mcp-auth/core';
-import { oauthErrorOf } from './oauth-error-of.ts';
+import { oauthErrorOf } from '../../../../test/support/oauth-error.ts';
 import { LIMITS } from './schema.ts';
 import { validateClientMetadata } from './validate.ts';
 

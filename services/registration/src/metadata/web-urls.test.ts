@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oauthErrorOf } from './oauth-error-of.ts';
+import { oauthErrorOf } from '../../../../test/support/oauth-error.ts';
 import { checkWebUrl } from './web-urls.ts';
 
 describe('checkWebUrl', () => {
