@@ -20,3 +20,4 @@ export * from './cors.ts';
 export * from './oauth-vocabulary.ts';
 export * from './service-connections.ts';
 export * from './resource.ts';
+export * from './policy/index.ts';
