@@ -30,6 +30,10 @@ export const authzEnv = {
   AUTH_CODE_TTL: seconds(60),
   /** How long a person has to log in and consent after /authorize. */
   AUTH_REQUEST_TTL: seconds(600),
+  /** A remembered sign-in ends after this long unused, seconds. */
+  SESSION_IDLE_TTL: seconds(12 * 3600),
+  /** ... and this long after the password was typed, however much it is used. */
+  SESSION_MAX_LIFETIME: seconds(7 * 24 * 3600),
   /** How often expired codes, requests, refresh tokens and revocation records are deleted. */
   HOUSEKEEPING_INTERVAL: seconds(300),
 };
@@ -54,6 +58,8 @@ export interface AuthzConfig {
   refreshTokenMaxLifetime: number;
   authCodeTtl: number;
   authRequestTtl: number;
+  sessionIdleTtl: number;
+  sessionMaxLifetime: number;
   /** Cookies get `Secure` when the issuer is https. */
   secureCookies: boolean;
 }
@@ -67,6 +73,8 @@ export function authzConfigFrom(env: AuthzEnv): AuthzConfig {
     refreshTokenMaxLifetime: env.REFRESH_TOKEN_MAX_LIFETIME,
     authCodeTtl: env.AUTH_CODE_TTL,
     authRequestTtl: env.AUTH_REQUEST_TTL,
+    sessionIdleTtl: env.SESSION_IDLE_TTL,
+    sessionMaxLifetime: env.SESSION_MAX_LIFETIME,
     secureCookies: env.PUBLIC_URL.startsWith('https:'),
   };
 }
