@@ -115,7 +115,7 @@ describe('remembered sign-in in Chromium', () => {
     expect(cookie.expires * 1000).toBeGreaterThan(Date.now() + 6 * 24 * 3600_000);
     // No script on our pages can read it.
     await page.goto(`${base}/oauth/logout`);
-    expect(await page.evaluate(() => document.cookie)).not.toContain('mcp_auth_session');
+    expect(await page.evaluate<string>('document.cookie')).not.toContain('mcp_auth_session');
   });
 
   it('a second client asks only for consent: no password form', async () => {

@@ -323,7 +323,12 @@ describe('prompt=none never shows a page', () => {
   });
 
   it('an unknown prompt value, none with another, or a bad max_age is invalid_request', async () => {
-    for (const params of [{ prompt: 'select_account' }, { prompt: 'none consent' }, { max_age: 'soon' }]) {
+    const cases: Record<string, string>[] = [
+      { prompt: 'select_account' },
+      { prompt: 'none consent' },
+      { max_age: 'soon' },
+    ];
+    for (const params of cases) {
       const res = outcome(await new Browser().get(authorizeUrl('cli', params)));
       expect(res).toMatchObject({ to: 'client', params: { error: 'invalid_request', state: 'st' } });
     }

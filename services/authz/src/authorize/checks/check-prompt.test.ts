@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RawParams } from '../params.ts';
 import { checkPrompt, needsFreshLogin } from './check-prompt.ts';
 
 const invalid = expect.objectContaining({ error: 'invalid_request' });
@@ -17,7 +18,7 @@ describe('checkPrompt', () => {
   });
 
   it('refuses unknown values, none with others, repeats and malformed max_age', () => {
-    for (const params of [
+    const cases: RawParams[] = [
       { prompt: 'select_account' },
       { prompt: 'LOGIN' },
       { prompt: 'none login' },
@@ -27,7 +28,8 @@ describe('checkPrompt', () => {
       { max_age: 'abc' },
       { max_age: '99999999999' },
       { max_age: ['1', '2'] },
-    ]) {
+    ];
+    for (const params of cases) {
       expect(() => checkPrompt(params), JSON.stringify(params)).toThrow(invalid);
     }
   });
