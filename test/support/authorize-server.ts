@@ -1,7 +1,9 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import {
+  BASE_SCOPE,
   createLogger,
   createPrisma,
   generateSigningKeyPem,
@@ -59,4 +61,27 @@ export async function startAuthorizeServer(env: Record<string, string> = {}): Pr
       await db.stop();
     },
   };
+}
+
+// One PKCE challenge for a test run: these tests stop at the code and never redeem it.
+const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+
+/** An authorization request as a client sends it (PKCE S256, state `st`, the base scope), plus `params`. */
+export function authorizationUrl(
+  base: string,
+  client: { clientId: string; redirectUri: string },
+  params: Record<string, string> = {},
+): string {
+  const url = new URL('/oauth/authorize', base);
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: client.redirectUri,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 'st',
+    scope: BASE_SCOPE,
+    ...params,
+  }).toString();
+  return url.toString();
 }

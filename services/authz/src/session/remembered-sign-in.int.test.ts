@@ -1,10 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BASE_SCOPE, IDENTITY_SCOPE, sha256, type PrismaClient } from '@mcp-auth/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthorizeServer, type AuthorizeServer } from '../../../../test/support/authorize-server.ts';
+import {
+  authorizationUrl,
+  startAuthorizeServer,
+  type AuthorizeServer,
+} from '../../../../test/support/authorize-server.ts';
 import { launchBrowser } from '../../../../test/support/browser.ts';
 import { signOutEverywhere } from '../revocation/sign-out.ts';
 import { createUser, setPassword } from '../users.ts';
@@ -52,22 +55,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
-
-function authorizeUrl(clientId: string, params: Record<string, string> = {}): string {
-  const url = new URL('/oauth/authorize', base);
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: callback,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    state: 'st',
-    scope: BASE_SCOPE,
-    ...params,
-  }).toString();
-  return url.toString();
-}
+const authorizeUrl = (clientId: string, params: Record<string, string> = {}) =>
+  authorizationUrl(base, { clientId, redirectUri: callback }, params);
 
 /** Where the browser is: our login or consent page, or the client's redirect URI with its answer. */
 function where(): { at: string; answer: Record<string, string> } {

@@ -1,7 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { BASE_SCOPE, IDENTITY_SCOPE, sha256, type PrismaClient } from '@mcp-auth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthorizeServer, type AuthorizeServer } from '../../../../test/support/authorize-server.ts';
+import {
+  authorizationUrl,
+  startAuthorizeServer,
+  type AuthorizeServer,
+} from '../../../../test/support/authorize-server.ts';
 import { runHousekeeping } from '../housekeeping.ts';
 import { signOutEverywhere } from '../revocation/sign-out.ts';
 import { createUser } from '../users.ts';
@@ -74,27 +77,13 @@ class Browser {
   }
 }
 
-const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
-
-function authorizeUrl(clientId: string, params: Record<string, string> = {}): string {
-  const redirect: Record<string, string> = {
-    'public-app': APP,
-    'web-app': APP,
-    'private-scheme': 'com.example.app:/cb',
-  };
-  const url = new URL('/oauth/authorize', base);
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: redirect[clientId] ?? LOOPBACK,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    state: 'st',
-    scope: BASE_SCOPE,
-    ...params,
-  }).toString();
-  return url.toString();
-}
+const REDIRECTS: Record<string, string> = {
+  'public-app': APP,
+  'web-app': APP,
+  'private-scheme': 'com.example.app:/cb',
+};
+const authorizeUrl = (clientId: string, params: Record<string, string> = {}) =>
+  authorizationUrl(base, { clientId, redirectUri: REDIRECTS[clientId] ?? LOOPBACK }, params);
 
 /** Where a 303 goes: `login`, `consent`, or the client (with the answer's parameters). */
 function outcome(res: Response): { to: 'login' | 'consent' | 'client'; params: Record<string, string> } {
@@ -114,6 +103,12 @@ async function signedIn(): Promise<Browser> {
   const { value } = await startSession(prisma, server.deps.config, aliceId, undefined);
   browser.cookies.set('mcp_auth_session', value);
   return browser;
+}
+
+/** Types alice's password on the login page of this request; returns the answer to the post. */
+async function typePassword(browser: Browser, request: string): Promise<Response> {
+  const csrf = await csrfOf(await browser.get(`/oauth/login?request=${request}`));
+  return browser.post('/oauth/login', { request, csrf_token: csrf, username: 'alice', password: PASSWORD });
 }
 
 async function approve(browser: Browser, consent: { params: Record<string, string> }) {
@@ -142,14 +137,8 @@ describe('a login', () => {
     const browser = new Browser();
     const start = outcome(await browser.get(authorizeUrl('cli')));
     expect(start.to).toBe('login');
-    const csrf = await csrfOf(await browser.get(`/oauth/login?request=${start.params.request}`));
     const before = Date.now();
-    const loggedIn = await browser.post('/oauth/login', {
-      request: start.params.request!,
-      csrf_token: csrf,
-      username: 'alice',
-      password: PASSWORD,
-    });
+    const loggedIn = await typePassword(browser, start.params.request!);
     expect(outcome(loggedIn).to).toBe('consent');
     const line = loggedIn.headers.getSetCookie().find((c) => c.startsWith('mcp_auth_session='))!;
     expect(line).toMatch(/; Path=\/oauth; Expires=[^;]+; HttpOnly; SameSite=Lax$/);
@@ -173,13 +162,7 @@ describe('a login', () => {
     // prompt=login asks again, and the new login replaces the session (no fixation).
     const again = outcome(await browser.get(authorizeUrl('cli', { prompt: 'login' })));
     expect(again.to).toBe('login');
-    const csrf2 = await csrfOf(await browser.get(`/oauth/login?request=${again.params.request}`));
-    const second = await browser.post('/oauth/login', {
-      request: again.params.request!,
-      csrf_token: csrf2,
-      username: 'alice',
-      password: PASSWORD,
-    });
+    const second = await typePassword(browser, again.params.request!);
     expect(outcome(second).to).toBe('client');
     const newValue = decodeURIComponent(browser.cookies.get('mcp_auth_session')!);
     expect(newValue).not.toBe(value);

@@ -74,6 +74,7 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
         resource: stored.resource,
         familyId: stored.familyId,
         familyExpiresAt: stored.familyExpiresAt,
+        authTime: stored.authTime,
       },
       now,
     );
@@ -92,6 +93,7 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
     scopes: outcome.scopes,
     resource: stored.resource,
     familyId: stored.familyId,
+    authTime: stored.authTime,
   };
   return tokenResponse(deps.config, deps.signingKey, grant, outcome.refreshToken);
 };
