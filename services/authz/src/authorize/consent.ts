@@ -31,6 +31,7 @@ export function showConsent(deps: AuthzDeps): RequestHandler {
       csrfToken: flow.csrfToken,
       ...clientDisplay(flow),
       username: flow.user.username,
+      switchAccountUrl: loginUrl(deps, flow),
       resource: flow.resource,
       scopes: flow.scopes,
     });

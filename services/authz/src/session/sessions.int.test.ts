@@ -198,8 +198,14 @@ describe('with a remembered sign-in', () => {
     const browser = await signedIn();
     const consent = outcome(await browser.get(authorizeUrl('other-cli')));
     expect(consent.to).toBe('consent');
-    const page = await browser.get(`/oauth/consent?request=${consent.params.request}`);
-    expect(await page.text()).toContain('Signed in as <strong>alice</strong>');
+    const page = await (await browser.get(`/oauth/consent?request=${consent.params.request}`)).text();
+    expect(page).toContain('Signed in as <strong>alice</strong>');
+    // Someone else at this browser can sign in instead, for the same request.
+    const other = /<a href="([^"]+)">Not you\? Use another account<\/a>/
+      .exec(page)![1]!
+      .replace(/&amp;/g, '&');
+    expect(other).toBe(`${base}/oauth/login?request=${consent.params.request}`);
+    expect(await (await browser.get(other)).text()).toContain('name="password"');
     expect((await approve(browser, consent)).params.code).toBeTruthy();
 
     const stepUp = outcome(

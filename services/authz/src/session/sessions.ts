@@ -25,19 +25,24 @@ export async function startSession(
 ): Promise<{ value: string; session: Session }> {
   const value = randomToken();
   const absoluteExpiresAt = new Date(now.getTime() + config.sessionMaxLifetime * 1000);
-  const [, session] = await prisma.$transaction([
-    prisma.session.deleteMany({ where: { idHash: previous ? sha256(previous) : '' } }),
-    prisma.session.create({
-      data: {
-        idHash: sha256(value),
-        userId,
-        authTime: now,
-        lastSeenAt: now,
-        expiresAt: slidingEnd(config, now, absoluteExpiresAt),
-        absoluteExpiresAt,
-      },
-    }),
-  ]);
+  const created = prisma.session.create({
+    data: {
+      idHash: sha256(value),
+      userId,
+      authTime: now,
+      lastSeenAt: now,
+      expiresAt: slidingEnd(config, now, absoluteExpiresAt),
+      absoluteExpiresAt,
+    },
+  });
+  const session = previous
+    ? (
+        await prisma.$transaction([
+          prisma.session.deleteMany({ where: { idHash: sha256(previous) } }),
+          created,
+        ])
+      )[1]
+    : await created;
   return { value, session };
 }
 
