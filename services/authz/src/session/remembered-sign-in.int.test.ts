@@ -89,7 +89,8 @@ async function expectCode() {
   expect(await prisma.authorizationCode.count({ where: { codeHash: sha256(answer.code ?? '') } })).toBe(1);
 }
 
-describe('remembered sign-in in Chromium', () => {
+// Each password typed costs one scrypt (N=2^17), which takes many seconds on a loaded machine.
+describe('remembered sign-in in Chromium', { timeout: 90_000 }, () => {
   it('logs in once: password, then consent; the session cookie is HttpOnly, SameSite=Lax, under /oauth', async () => {
     await page.goto(authorizeUrl('first-app'));
     expect(where().at).toBe('login');
