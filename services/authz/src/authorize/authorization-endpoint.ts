@@ -77,7 +77,10 @@ export function authorizationEndpoint(deps: AuthzDeps): RequestHandler {
       const key = { userId: signedIn.userId, clientId: client.id, resource: checked.resource };
       const forceConsent = prompt.consent;
       if (!(await consentNeeded(prisma, { client, ...request, forceConsent }, key))) {
-        deps.logger.info({ clientId: client.id, userId: signedIn.userId }, 'authorized by remembered sign-in');
+        deps.logger.info(
+          { clientId: client.id, userId: signedIn.userId },
+          'authorized by remembered sign-in',
+        );
         return redirectTo(res, await issueCode(deps, request, signedIn, now));
       }
       if (prompt.none) return answerError('consent_required', 'The user has not consented to this request');

@@ -72,7 +72,12 @@ export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHa
       });
     }
     // The password was typed just now: a new remembered sign-in replaces the browser's old one.
-    const { value, session } = await startSession(deps.prisma, deps.config, user.id, readSessionCookie(req, deps.config));
+    const { value, session } = await startSession(
+      deps.prisma,
+      deps.config,
+      user.id,
+      readSessionCookie(req, deps.config),
+    );
     setSessionCookie(res, value, session.absoluteExpiresAt, deps.config);
     const authTime = session.authTime;
     const bound = await deps.prisma.authorizationRequest.updateMany({

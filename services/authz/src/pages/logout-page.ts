@@ -24,8 +24,8 @@ export function logoutPage(p: LogoutPageInput): SafeHtml {
   const body = html`<h1 id="page-title">Sign out?</h1>
     <p class="ident">Signed in as <strong>${p.username}</strong></p>
     <p class="lead">
-      Apps will have to ask for your password again. Access you have already given them stays until
-      it expires or you revoke it.
+      Apps will have to ask for your password again. Access you have already given them stays until it expires
+      or you revoke it.
     </p>
     <form method="post" action="logout">
       <input type="hidden" name="csrf_token" value="${p.csrfToken}" />

@@ -18,7 +18,10 @@ export interface PromptRequest {
 // be honoured, and an ignored prompt is worse than a clear error.
 const promptValues = z.array(z.enum(['none', 'login', 'consent']));
 // Ten digits keep the number exact and far beyond any session's lifetime.
-const maxAgeSchema = z.string().regex(/^\d{1,10}$/).transform(Number);
+const maxAgeSchema = z
+  .string()
+  .regex(/^\d{1,10}$/)
+  .transform(Number);
 
 export function checkPrompt(params: RawParams): PromptRequest {
   const raw = single(params, 'prompt');
