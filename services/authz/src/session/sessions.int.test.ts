@@ -363,6 +363,15 @@ describe('signing out', () => {
     expect(await (await browser.get('/oauth/logout')).text()).toContain('You are not signed in');
   });
 
+  it('a malformed session cookie counts as none: the password is asked, nothing fails', async () => {
+    for (const value of ['%00', '%E0%A4%A', 'x'.repeat(4000), '', '"quoted"']) {
+      const browser = new Browser();
+      browser.cookies.set('mcp_auth_session', value);
+      expect(outcome(await browser.get(authorizeUrl('cli'))).to).toBe('login');
+      expect((await browser.get('/oauth/logout')).status).toBe(200);
+    }
+  });
+
   it('a stale cookie is simply cleared; a malformed form is a 400 page', async () => {
     const browser = new Browser();
     browser.cookies.set('mcp_auth_session', 'no-such-session');
