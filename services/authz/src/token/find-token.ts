@@ -22,7 +22,8 @@ export async function findToken(
     try {
       const claims = verifyAccessToken(token, keySet([deps.signingKey, ...(deps.previousKeys ?? [])]), {
         issuer: deps.config.issuer,
-        audience: deps.config.resource,
+        // Any server of the policy: each token is bound to one, and all are ours to revoke.
+        audience: deps.config.policy.servers.map((s) => s.resource),
         clockToleranceSeconds: opts.clockToleranceSeconds,
       });
       return { type: 'access_token', claims };
