@@ -69,8 +69,7 @@ const ALLOWED = new Set<string>(SIGNING_ALGORITHMS);
 export function verifyAccessToken(
   token: string,
   keys: KeySet,
-  /** Several audiences: any one of them (an issuer checking tokens of all its resources). */
-  expected: { issuer: string; audience: string | readonly string[]; clockToleranceSeconds?: number },
+  expected: { issuer: string; audience: string; clockToleranceSeconds?: number },
 ): AccessTokenClaims {
   const decoded = jwt.decode(token, { complete: true });
   if (!decoded || typeof decoded.payload === 'string') throw new InvalidTokenError('malformed token');
@@ -88,10 +87,7 @@ export function verifyAccessToken(
     payload = jwt.verify(token, key.key, {
       algorithms: [key.alg],
       issuer: expected.issuer,
-      audience:
-        typeof expected.audience === 'string'
-          ? expected.audience
-          : ([...expected.audience] as [string, ...string[]]),
+      audience: expected.audience,
       clockTolerance: expected.clockToleranceSeconds ?? 5,
     }) as jwt.JwtPayload;
   } catch (err) {
@@ -115,16 +111,9 @@ export function verifyAccessToken(
   }
   return {
     ...(payload as AccessTokenClaims),
-    aud: audienceOf(payload, expected.audience),
+    aud: expected.audience,
     scope: typeof payload.scope === 'string' ? payload.scope : '',
   };
-}
-
-/** The expected audience the verified token names (`aud` may be a list in other issuers' tokens). */
-function audienceOf(payload: jwt.JwtPayload, expected: string | readonly string[]): string {
-  if (typeof expected === 'string') return expected;
-  const named = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
-  return expected.find((a) => named.includes(a))!;
 }
 
 /**
