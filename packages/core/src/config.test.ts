@@ -81,7 +81,8 @@ describe('PUBLIC_URL', () => {
   });
 });
 
-describe('passwords', () => {
+// Three scrypt runs at N=2^17: well within the default timeout on an idle core, not on a busy one.
+describe('passwords', { timeout: 60_000 }, () => {
   it('verifies the right password only, and the hash names its parameters', async () => {
     const hash = await hashPassword('correct horse battery staple');
     expect(hash).toMatch(/^scrypt\$131072\$8\$1\$/);
