@@ -47,6 +47,7 @@ scopes:
 default_scope: files:read
 servers:
   - path: /files
+    name: Team files
     upstream: http://127.0.0.1:9/mcp
   - path: /mail
     upstream: http://127.0.0.1:9/mcp
@@ -187,7 +188,7 @@ describe('an operator-defined policy', () => {
     ).text();
     expect(consentHtml).toContain('Change and delete the files in your workspace');
     expect(consentHtml).toContain('files:write');
-    expect(consentHtml).toContain(filesUrl());
+    expect(consentHtml).toContain(`Team files (${filesUrl()})`);
 
     const approved = await fetch(
       `${issuer}/oauth/consent`,

@@ -13,6 +13,8 @@ export interface ConsentPageInput {
   clientLocal: boolean;
   username: string;
   resource: string;
+  /** The protected server's name from the policy: with several servers, which one this is. */
+  serverName?: string | undefined;
   /** Each scope with what it lets the app do, in the operator's words (the policy). */
   scopes: readonly { name: string; description: string }[];
 }
@@ -38,7 +40,7 @@ export function consentPage(p: ConsentPageInput): SafeHtml {
     </ul>
     <dl class="details">
       <dt>MCP server</dt>
-      <dd>${p.resource}</dd>
+      <dd>${p.serverName ? html`${p.serverName} (${p.resource})` : p.resource}</dd>
     </dl>
     <form method="post" action="consent">
       <input type="hidden" name="request" value="${p.requestId}" />
