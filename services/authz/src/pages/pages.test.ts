@@ -28,7 +28,10 @@ const consent = consentPage({
   username: evil,
   switchAccountUrl: 'login?request=req1&x="',
   resource: 'https://auth.example/mcp',
-  scopes: ['mcp:tools', evil],
+  scopes: [
+    { name: 'mcp:tools', description: 'Use the tools' },
+    { name: evil, description: evil },
+  ],
 }).value;
 const logout = logoutPage({ site: 'auth.example', username: evil, csrfToken: 'tok"' }).value;
 
