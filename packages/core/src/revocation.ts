@@ -35,6 +35,20 @@ export interface RevocationEntry {
   expiresAt: Date;
 }
 
+/**
+ * The entry that withdraws every token a client holds, before the client is removed (RFC 7592
+ * §2.3 delete, or housekeeping of unused clients): it must outlive the longest access token.
+ */
+export const clientRevocation = (
+  clientId: string,
+  accessTokenTtl: number,
+  now = new Date(),
+): RevocationEntry => ({
+  kind: 'client',
+  value: clientId,
+  expiresAt: new Date(now.getTime() + (accessTokenTtl + REVOCATION_MARGIN_SECONDS) * 1000),
+});
+
 export interface RevocationStore extends RevocationChecker {
   /** Durable first, then fast; resolves only when both hold the entries. */
   revoke(entries: readonly RevocationEntry[]): Promise<void>;

@@ -38,7 +38,11 @@ try {
   // Health routes live here, not in createApp: the embedded mode serves its own.
   const app = serviceApp(checks);
   app.use(createApp({ config: authzConfigFrom(env), prisma, signingKey, previousKeys, logger, revocation }));
-  const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL);
+  const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL, {
+    revocation,
+    retentionSeconds: env.CLIENT_RETENTION,
+    accessTokenTtl: env.ACCESS_TOKEN_TTL,
+  });
   await serve({
     app,
     port: env.PORT,
