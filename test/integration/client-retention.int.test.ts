@@ -11,6 +11,7 @@ import {
 } from '@mcp-auth/core';
 import { LAST_USED_RESOLUTION_MS, markClientUsed } from '../../services/authz/src/clients/last-used.ts';
 import { removeUnusedClients } from '../../services/authz/src/clients/retention.ts';
+import { startHousekeeping } from '../../services/authz/src/housekeeping.ts';
 import { startPostgres, type TestDatabase } from '../support/infra.ts';
 import { REDIRECT_URI } from '../support/oauth-flow.ts';
 
@@ -120,6 +121,18 @@ describe('clients unused for CLIENT_RETENTION', () => {
     await expect(removeUnusedClients({ prisma, revocation: unavailable }, policy)).rejects.toThrow(/down/);
     expect(await exists(old)).toBe(true);
     expect(await removeUnusedClients({ prisma, revocation }, policy)).toBe(1);
+  });
+});
+
+describe('the housekeeping schedule', () => {
+  it('removes unused clients when given the retention policy', async () => {
+    const old = await client({ createdAt: ago(40 * DAY) });
+    const job = startHousekeeping({ prisma, logger }, 3600, { ...policy, revocation });
+    try {
+      await expect.poll(() => exists(old), { timeout: 10_000 }).toBe(false);
+    } finally {
+      await job.stop();
+    }
   });
 });
 
