@@ -93,7 +93,14 @@ describe('clients unused for CLIENT_RETENTION', () => {
     for (const id of [neverUsed, usedLongAgo]) {
       expect(await exists(id)).toBe(false);
       // Whatever access token it might still hold is refused from now on (as RFC 7592 delete does).
-      expect(await revocation.isRevoked({ jti: randomUUID(), sid: randomUUID(), client_id: id })).toBe(true);
+      const token = {
+        jti: randomUUID(),
+        sid: randomUUID(),
+        client_id: id,
+        sub: userId,
+        iat: Date.now() / 1000,
+      };
+      expect(await revocation.isRevoked(token)).toBe(true);
       const entry = await prisma.revocation.findUniqueOrThrow({
         where: { kind_value: { kind: 'client', value: id } },
       });
