@@ -12,7 +12,7 @@ import { isConfidential, validateClientMetadata } from '../metadata/validate.ts'
  */
 export function register({ config, prisma, logger }: RegistrationDeps): RequestHandler {
   return async (req, res) => {
-    const metadata = validateClientMetadata(req.body);
+    const metadata = validateClientMetadata(req.body, config.policy);
     requireOperatorForClientCredentials(
       metadata.grant_types,
       req.get('authorization'),
@@ -39,6 +39,7 @@ export function register({ config, prisma, logger }: RegistrationDeps): RequestH
       {
         client_id: client.id,
         token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+        scope: metadata.scope,
         ...(dropped > 0 && { identical_unused_removed: dropped }),
       },
       'client registered',
