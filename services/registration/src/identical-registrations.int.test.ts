@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLogger,
   createPrisma,
+  loadPolicy,
   PostgresRevocationStore,
   randomToken,
   type PrismaClient,
@@ -12,6 +13,8 @@ import {
 import { startPostgres, type TestDatabase } from '../../../test/support/infra.ts';
 import { createApp } from './app.ts';
 import { IDENTICAL_UNUSED_KEPT } from './identical-registrations.ts';
+
+const issuer = 'https://auth.example.test';
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -26,7 +29,7 @@ beforeAll(async () => {
   root.set('trust proxy', 1);
   root.use(
     createApp({
-      config: { issuer: 'https://auth.example.test', accessTokenTtl: 900 },
+      config: { issuer, accessTokenTtl: 900, policy: loadPolicy({ PUBLIC_URL: issuer }) },
       prisma,
       revocation: new PostgresRevocationStore(prisma),
       logger: createLogger('registration-test', 'silent'),
@@ -86,7 +89,7 @@ describe('repeated identical registrations', () => {
         scopes: ['mcp:tools'],
         codeChallenge: 'x',
         codeChallengeMethod: 'S256',
-        resource: 'https://auth.example.test/mcp',
+        resource: `${issuer}/mcp`,
         bindingHash: 'x',
         csrfToken: 'x',
         expiresAt: new Date(Date.now() + 600_000),

@@ -14,7 +14,7 @@ function rendered(redirectUri: string): { host: string; hint: string } {
     csrfToken: 't',
     username: 'alice',
     resource: 'https://auth.example/mcp',
-    scopes: ['mcp:tools'],
+    scopes: [{ name: 'mcp:tools', description: 'Use the tools' }],
     ...clientDisplay({ client, redirectUri }),
   }).value;
   const host = /<span class="host">([^<]*)<\/span>/.exec(page)?.[1];
