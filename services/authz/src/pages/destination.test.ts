@@ -13,6 +13,7 @@ function rendered(redirectUri: string): { host: string; hint: string } {
     requestId: 'r',
     csrfToken: 't',
     username: 'alice',
+    switchAccountUrl: 'login?request=r',
     resource: 'https://auth.example/mcp',
     scopes: [{ name: 'mcp:tools', description: 'Use the tools' }],
     ...clientDisplay({ client, redirectUri }),
