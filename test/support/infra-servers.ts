@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { access, constants, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { z } from 'zod';
 import { createLogger, freePort, startOwnedProcess } from '@mcp-auth/core';
-import { acquireDataDirLock } from '@mcp-auth/embedded/data-dir-lock';
+import { acquireDataDirLock, LOCK_FILE } from '@mcp-auth/embedded/data-dir-lock';
 import { startEmbeddedPostgres } from '@mcp-auth/embedded/embedded-database';
 
 /**
@@ -142,6 +143,8 @@ async function removeAbandonedDirs(): Promise<void> {
   const names = await readdir(tmpdir()).catch(() => [] as string[]);
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
     const dir = join(tmpdir(), name);
+    // Only a directory whose lock is there (a run that is starting has not written it yet).
+    if (!existsSync(join(dir, LOCK_FILE))) continue;
     const lock = await acquireDataDirLock(dir).catch(() => undefined);
     if (lock?.deadOwner) await rm(dir, { recursive: true, force: true });
     else await lock?.release();
