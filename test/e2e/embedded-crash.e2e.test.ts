@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, processGroup, waitUntilGone } from '@mcp-auth/embedded/proc';
 import { callMcp, clientPost } from '../support/oauth-flow.ts';
 import { freePort, start, type Running } from '../support/processes.ts';
 
@@ -94,7 +94,7 @@ describe('all-in-one server after a crash', () => {
     await first.exited;
     // The database stops by itself once its owner is gone (reported, not asserted: no timing
     // assertions in tests).
-    await waitUntilGone(postmaster, 60_000);
+    expect(await waitUntilGone(postmaster, 60_000)).toBe(true);
     console.log(`embedded PostgreSQL outlived its SIGKILLed owner by ${Date.now() - killedAt} ms`);
 
     owner = startServer();
@@ -128,23 +128,23 @@ describe('all-in-one server after a crash', () => {
     // Kill the supervisor shells first (everything in the server's process group but the
     // server), then the owner: nothing is left to stop the server, as after a crash of an
     // mcp-auth without a supervisor.
-    const group = await processGroupOf(postmaster);
+    const group = (await processGroup(postmaster))!;
     for (const pid of (await processesIn(group)).filter((p) => p !== postmaster))
       process.kill(pid, 'SIGKILL');
     process.kill(owner.child.pid!, 'SIGKILL');
     await owner.exited;
-    expect(isAlive(postmaster)).toBe(true);
+    expect(await isAlive(postmaster)).toBe(true);
 
     const next = startServer();
     const after = await running(next);
     await next.waitFor(/stopping the embedded PostgreSQL left running by mcp-auth pid \d+/);
     expect(after.databaseDir).toBe(databaseDir);
-    expect(isAlive(postmaster)).toBe(false);
+    expect(await isAlive(postmaster)).toBe(false);
     expect((await callMcp(`${base}/mcp`, accessToken)).status).toBe(200);
 
     // A clean stop leaves nothing behind: no server, no lock.
     expect(await next.stop()).toBe(0);
-    expect(isAlive(after.postmaster)).toBe(false);
+    expect(await isAlive(after.postmaster)).toBe(false);
     expect(await readdir(dataDir)).not.toContain('mcp-auth.lock');
   });
 });
@@ -153,40 +153,10 @@ async function postmasterPid(databaseDir: string): Promise<number> {
   return Number((await readFile(join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
 }
 
-/** Exists and is not a zombie (an exited process its parent has not reaped yet). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilGone(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) throw new Error(`pid ${pid} still running after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, … */
-async function statFields(pid: number): Promise<string[]> {
-  const raw = await readFile(`/proc/${pid}/stat`, 'utf8');
-  return raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-}
-
-const processGroupOf = async (pid: number) => Number((await statFields(pid))[2]);
-
 async function processesIn(group: number): Promise<number[]> {
   const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
-  const members: number[] = [];
-  for (const pid of pids) {
-    const fields = await statFields(pid).catch(() => undefined);
-    if (fields && Number(fields[2]) === group) members.push(pid);
-  }
-  return members;
+  const groups = await Promise.all(pids.map((pid) => processGroup(pid)));
+  return pids.filter((_, i) => groups[i] === group);
 }
 
 function killGroup(pgid: number) {

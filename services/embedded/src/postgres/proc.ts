@@ -36,15 +36,25 @@ export async function parentPid(pid: number): Promise<number | undefined> {
   return (await stat(pid))?.parentPid;
 }
 
+/** The process group it belongs to. */
+export async function processGroup(pid: number): Promise<number | undefined> {
+  return (await stat(pid))?.processGroup;
+}
+
 async function stat(
   pid: number,
-): Promise<{ state: string; parentPid: number; startTime: string } | undefined> {
+): Promise<{ state: string; parentPid: number; processGroup: number; startTime: string } | undefined> {
   try {
     const raw = await readFile(`/proc/${pid}/stat`, 'utf8');
     // The second field is the command name in parentheses and may itself contain spaces and ')'.
     const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
     // fields[0] is field 3 (state) of proc_pid_stat(5); field 22 is the start time.
-    return { state: fields[0]!, parentPid: Number(fields[1]), startTime: fields[19]! };
+    return {
+      state: fields[0]!,
+      parentPid: Number(fields[1]),
+      processGroup: Number(fields[2]),
+      startTime: fields[19]!,
+    };
   } catch {
     return undefined;
   }
