@@ -21,3 +21,4 @@ export * from './oauth-vocabulary.ts';
 export * from './service-connections.ts';
 export * from './resource.ts';
 export * from './policy/index.ts';
+export * from './outbound/index.ts';

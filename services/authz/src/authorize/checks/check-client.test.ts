@@ -14,6 +14,9 @@ const client: OAuthClient = {
   clientName: 'Test',
   scope: null,
   metadata: {},
+  jwks: null,
+  jwksUri: null,
+  metadataDocument: false,
   createdAt: new Date(),
   updatedAt: new Date(),
 };
