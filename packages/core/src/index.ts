@@ -18,6 +18,7 @@ export * from './service-app.ts';
 export * from './ports.ts';
 export * from './cors.ts';
 export * from './oauth-vocabulary.ts';
+export * from './client-keys.ts';
 export * from './service-connections.ts';
 export * from './resource.ts';
 export * from './policy/index.ts';

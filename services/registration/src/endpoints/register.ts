@@ -3,7 +3,7 @@ import { noStore, randomToken, sha256 } from '@mcp-auth/core';
 import { requireOperatorForClientCredentials } from '../client-credentials-operator.ts';
 import { clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationDeps } from '../deps.ts';
-import { isConfidential, validateClientMetadata } from '../metadata/validate.ts';
+import { issuesSecret, validateClientMetadata } from '../metadata/validate.ts';
 
 /**
  * `POST /oauth/register` (RFC 7591 §3). The client secret and the registration access token are
@@ -17,7 +17,7 @@ export function register({ config, prisma, logger }: RegistrationDeps): RequestH
       req.get('authorization'),
       config.initialAccessToken,
     );
-    const clientSecret = isConfidential(metadata) ? randomToken(32) : undefined;
+    const clientSecret = issuesSecret(metadata) ? randomToken(32) : undefined;
     const registrationAccessToken = randomToken(32);
     const client = await prisma.oAuthClient.create({
       data: {
