@@ -51,6 +51,7 @@ async function rows(expiresAt: Date) {
   });
   await prisma.refreshToken.create({ data: { ...grant, tokenHash, familyId, expiresAt } });
   await prisma.revocation.create({ data: { kind: 'sid', value: familyId, expiresAt } });
+  await prisma.clientAssertion.create({ data: { clientId: CLIENT, jti: familyId, expiresAt } });
   return { codeHash, requestId, tokenHash, familyId };
 }
 
@@ -60,11 +61,12 @@ async function exists(keys: Awaited<ReturnType<typeof rows>>) {
     request: (await prisma.authorizationRequest.count({ where: { id: keys.requestId } })) === 1,
     refresh: (await prisma.refreshToken.count({ where: { tokenHash: keys.tokenHash } })) === 1,
     revocation: (await prisma.revocation.count({ where: { value: keys.familyId } })) === 1,
+    assertion: (await prisma.clientAssertion.count({ where: { jti: keys.familyId } })) === 1,
   };
 }
 
 describe('housekeeping', () => {
-  it('deletes expired codes, requests, refresh tokens and revocation records, and nothing live', async () => {
+  it('deletes expired codes, requests, refresh tokens, revocation records and client assertion jtis, and nothing live', async () => {
     const expired = await rows(at(-1000));
     const live = await rows(at(60_000));
     const result = await runHousekeeping(prisma);
@@ -73,9 +75,22 @@ describe('housekeeping', () => {
       authorizationRequests: 1,
       refreshTokens: 1,
       revocations: 1,
+      clientAssertions: 1,
     });
-    expect(await exists(expired)).toEqual({ code: false, request: false, refresh: false, revocation: false });
-    expect(await exists(live)).toEqual({ code: true, request: true, refresh: true, revocation: true });
+    expect(await exists(expired)).toEqual({
+      code: false,
+      request: false,
+      refresh: false,
+      revocation: false,
+      assertion: false,
+    });
+    expect(await exists(live)).toEqual({
+      code: true,
+      request: true,
+      refresh: true,
+      revocation: true,
+      assertion: true,
+    });
   });
 
   it('skips the round while another replica holds it', async () => {

@@ -32,6 +32,11 @@ export const authzEnv = {
   AUTH_REQUEST_TTL: seconds(600),
   /** How often expired codes, requests, refresh tokens and revocation records are deleted. */
   HOUSEKEEPING_INTERVAL: seconds(300),
+  /**
+   * Development and tests only: let Client ID Metadata Documents and client JWKS come from
+   * loopback and private addresses (still https). Off, such addresses are refused (SSRF guard).
+   */
+  CIMD_ALLOW_PRIVATE_NETWORK: z.stringbool().default(false),
 };
 
 /**
@@ -56,6 +61,8 @@ export interface AuthzConfig {
   authRequestTtl: number;
   /** Cookies get `Secure` when the issuer is https. */
   secureCookies: boolean;
+  /** CIMD_ALLOW_PRIVATE_NETWORK: documents and keys may come from loopback and private addresses. */
+  outboundAllowPrivateNetwork: boolean;
 }
 
 export function authzConfigFrom(env: AuthzEnv): AuthzConfig {
@@ -68,6 +75,7 @@ export function authzConfigFrom(env: AuthzEnv): AuthzConfig {
     authCodeTtl: env.AUTH_CODE_TTL,
     authRequestTtl: env.AUTH_REQUEST_TTL,
     secureCookies: env.PUBLIC_URL.startsWith('https:'),
+    outboundAllowPrivateNetwork: env.CIMD_ALLOW_PRIVATE_NETWORK,
   };
 }
 

@@ -5,6 +5,7 @@ export interface HousekeepingResult {
   authorizationRequests: number;
   refreshTokens: number;
   revocations: number;
+  clientAssertions: number;
 }
 
 /** One key for every replica sharing the database. */
@@ -35,11 +36,14 @@ export async function runHousekeeping(
       const requests = await tx.authorizationRequest.deleteMany({ where: expired });
       const refresh = await tx.refreshToken.deleteMany({ where: expired });
       const revocations = await tx.revocation.deleteMany({ where: expired });
+      // A used client assertion's jti is kept only until the assertion itself expires.
+      const assertions = await tx.clientAssertion.deleteMany({ where: expired });
       return {
         authorizationCodes: codes.count,
         authorizationRequests: requests.count,
         refreshTokens: refresh.count,
         revocations: revocations.count,
+        clientAssertions: assertions.count,
       };
     },
     // A first run after a long stop may have much to delete; the expiresAt indexes keep it bounded.

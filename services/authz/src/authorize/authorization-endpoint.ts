@@ -7,7 +7,7 @@ import {
   sha256,
   type OAuthClient,
 } from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { setBindingCookie } from './binding-cookie.ts';
 import { checkClient } from './checks/check-client.ts';
 import { checkGrantType } from './checks/check-grant-type.ts';
@@ -26,16 +26,15 @@ const MAX_STATE_LENGTH = 1024;
  * `GET|POST /oauth/authorize` (RFC 6749 §4.1.1, OAuth 2.1 §4.1.1). Validates the request step by
  * step, stores it, binds it to this browser, and sends the person to the login page.
  */
-export function authorizationEndpoint(deps: AuthzDeps): RequestHandler {
+export function authorizationEndpoint(deps: AuthzContext): RequestHandler {
   const { config, prisma } = deps;
-  const findClient = (id: string) => prisma.oAuthClient.findUnique({ where: { id } });
 
   return async (req, res) => {
     const params = readParams(req.method === 'GET' ? req.query : req.body);
 
     // Until the client and its redirect URI are established, errors are thrown to the page
     // error handler: redirecting to an unverified URI would make us an open redirector.
-    const client = await checkClient(params, findClient);
+    const client = await checkClient(params, deps.clients);
     const redirectUri = checkRedirectUri(client, params);
 
     let state: string | undefined;

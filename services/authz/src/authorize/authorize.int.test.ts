@@ -18,6 +18,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, logInAndConsent } from '../../../../test/support/browser.ts';
 import { startPostgres, type TestDatabase } from '../../../../test/support/infra.ts';
+import { createAuthzContext } from '../context.ts';
 import type { AuthzDeps } from '../deps.ts';
 import { createUser } from '../users.ts';
 import { authorizeRouter } from './router.ts';
@@ -50,7 +51,7 @@ beforeAll(async () => {
     revocation: new PostgresRevocationStore(prisma),
   };
   const app = express();
-  app.use(authorizeRouter(deps));
+  app.use(authorizeRouter(createAuthzContext(deps)));
   app.use(oauthErrorHandler(logger));
   server.on('request', app);
 

@@ -64,6 +64,8 @@ export function clientDisplay(flow: Pick<Flow, 'client' | 'redirectUri'>) {
     clientNamed: Boolean(flow.client.clientName),
     clientHost: redirect.host,
     clientLocal: isLoopbackHost(redirect.hostname),
+    // A metadata-document client is vouched for by the site that serves its document.
+    publisher: flow.client.metadataDocument ? new URL(flow.client.id).host : undefined,
   };
 }
 

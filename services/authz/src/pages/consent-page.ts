@@ -12,12 +12,21 @@ export interface ConsentPageInput {
   clientNamed: boolean;
   /** The redirect URI is on this computer (a native app's loopback listener, RFC 8252). */
   clientLocal: boolean;
+  /**
+   * A metadata-document client (CIMD): the host of its client_id URL. Its name and redirect URIs
+   * are whatever that site publishes, so that site is what the person is asked to trust.
+   */
+  publisher?: string | undefined;
   username: string;
   resource: string;
   scopes: readonly string[];
 }
 
 function hint(p: ConsentPageInput): string {
+  if (p.publisher) {
+    const where = p.clientLocal ? 'It runs on your own computer. ' : '';
+    return `Apps choose their own names; ${p.publisher} published this one. ${where}Continue only if you trust ${p.publisher} and started this sign-in yourself.`;
+  }
   const names = p.clientNamed ? 'Apps choose their own names. ' : '';
   return p.clientLocal
     ? `${names}This is an app on your own computer. Continue only if you started this sign-in yourself.`
@@ -28,6 +37,11 @@ export function consentPage(p: ConsentPageInput): SafeHtml {
   const body = html`<h1 id="page-title">Allow ${p.clientName} to access your account?</h1>
     <p class="ident">Signed in as <strong>${p.username}</strong></p>
     <div class="destination">
+      ${
+        p.publisher &&
+        html`<span class="label">This app is published by</span>
+          <span class="host publisher">${p.publisher}</span>`
+      }
       <span class="label">After you answer, you will be sent to</span>
       <span class="host">${p.clientHost}</span>
       <span class="hint">${hint(p)}</span>
