@@ -5,6 +5,7 @@ import express from 'express';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CLIENT_ASSERTION_ALGORITHMS,
   createLogger,
   createPrisma,
   generateSigningKeyPem,
@@ -647,18 +648,7 @@ describe('refresh_token grant', () => {
 });
 
 describe('metadata and keys', () => {
-  const ASSERTION_ALGS = [
-    'RS256',
-    'RS384',
-    'RS512',
-    'PS256',
-    'PS384',
-    'PS512',
-    'ES256',
-    'ES384',
-    'ES512',
-    'EdDSA',
-  ];
+  const ASSERTION_ALGS: string[] = [...CLIENT_ASSERTION_ALGORITHMS];
 
   it('publishes RFC 8414 metadata', async () => {
     const res = await fetch(`${base}/.well-known/oauth-authorization-server`);
