@@ -63,10 +63,18 @@ async function startAuthServer(outbound: GuardedFetcher): Promise<string> {
   const logger = createLogger('cimd-test', 'silent');
   const revocation = new PostgresRevocationStore(prisma);
   const app = express();
-  app.use(createRegistrationApp({ config: { issuer, accessTokenTtl: 900 }, prisma, revocation, logger }));
+  const config = testAuthzConfig(issuer);
+  app.use(
+    createRegistrationApp({
+      config: { issuer, accessTokenTtl: 900, policy: config.policy },
+      prisma,
+      revocation,
+      logger,
+    }),
+  );
   app.use(
     createAuthzApp({
-      config: testAuthzConfig(issuer),
+      config,
       prisma,
       signingKey: signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256'),
       logger,

@@ -10,7 +10,9 @@ import {
   createPrisma,
   createRedis,
   generateSigningKeyPem,
+  loadPolicy,
   RedisRevocationStore,
+  type RevocationSubject,
   signingKeyFromPem,
   type PrismaClient,
   type Redis,
@@ -71,11 +73,7 @@ async function logIn(scopeArgs: string[] = []): Promise<void> {
 }
 
 const claimsOf = (jwt: string) =>
-  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as {
-    jti: string;
-    sid: string;
-    client_id: string;
-  };
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as RevocationSubject;
 
 /** A tools/call straight to the MCP endpoint with a given bearer token. */
 const callMcp = (accessToken: string) =>
@@ -136,10 +134,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const authzConfig = authzConfigFrom(
-    loadAuthzEnv({ PUBLIC_URL: issuer, DATABASE_URL: db.url, ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL) }),
-  );
-  mcpUrl = authzConfig.resource;
+  const authzEnv = loadAuthzEnv({
+    PUBLIC_URL: issuer,
+    DATABASE_URL: db.url,
+    ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL),
+  });
+  const authzConfig = authzConfigFrom(authzEnv, loadPolicy(authzEnv));
+  mcpUrl = authzConfig.policy.servers[0]!.resource;
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
   const app = createAllInOneApp({ authzConfig, prisma, signingKey, revocation, logger });
   server.on('request', app);

@@ -16,6 +16,7 @@ export function createAuthzContext(deps: AuthzDeps): AuthzContext {
   const clients = createClientDirectory({
     prisma: deps.prisma,
     logger: deps.logger,
+    policy: deps.config.policy,
     fetcher: deps.outbound ?? createGuardedFetcher({ allowPrivateNetwork }),
   });
   return { ...deps, clients };

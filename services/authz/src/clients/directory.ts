@@ -9,6 +9,7 @@ import {
   type GuardedFetcher,
   type Logger,
   type OAuthClient,
+  type Policy,
   type PrismaClient,
 } from '@mcp-auth/core';
 import { metadataColumns } from '@mcp-auth/registration/client-metadata';
@@ -58,15 +59,16 @@ export function createClientDirectory(deps: {
   prisma: PrismaClient;
   logger: Logger;
   fetcher: GuardedFetcher;
+  policy: Pick<Policy, 'scopes'>;
   now?: () => number;
 }): ClientDirectory {
-  const { prisma, logger, fetcher } = deps;
+  const { prisma, logger, fetcher, policy } = deps;
 
   const documents = new DocumentCache<OAuthClient>(
     async (clientId) => {
       const url = checkMetadataDocumentUrl(clientId);
       const res = await fetchDocument(fetcher, clientId, MAX_METADATA_DOCUMENT_BYTES);
-      const metadata = validateMetadataDocument(clientId, res.body);
+      const metadata = validateMetadataDocument(clientId, res.body, policy);
       const lifetimeSeconds = cacheLifetimeSeconds(clientId, res.headers);
       // The row is refreshed from the document each time it is fetched. It never has a secret or
       // a registration access token, so RFC 7592 management refuses it.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY_FILE, resolvePolicy } from '@mcp-auth/core';
 import {
   checkMetadataDocumentUrl,
   isMetadataDocumentClientId,
@@ -7,6 +8,7 @@ import {
 } from './metadata-document.ts';
 
 const ID = 'https://app.example/oauth/client.json';
+const policy = resolvePolicy(DEFAULT_POLICY_FILE, { PUBLIC_URL: 'https://as.example' });
 const doc = (extra: Record<string, unknown> = {}) => ({
   client_id: ID,
   client_name: 'Example',
@@ -55,7 +57,7 @@ describe('checkMetadataDocumentUrl', () => {
 
 describe('validateMetadataDocument', () => {
   it('returns the metadata, public by default', () => {
-    const metadata = validateMetadataDocument(ID, doc());
+    const metadata = validateMetadataDocument(ID, doc(), policy);
     expect(metadata).toMatchObject({
       token_endpoint_auth_method: 'none',
       redirect_uris: ['http://127.0.0.1:3000/callback'],
@@ -67,6 +69,7 @@ describe('validateMetadataDocument', () => {
     const metadata = validateMetadataDocument(
       ID,
       doc({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example/jwks.json' }),
+      policy,
     );
     expect(metadata.jwks_uri).toBe('https://app.example/jwks.json');
   });
@@ -89,6 +92,6 @@ describe('validateMetadataDocument', () => {
     ['private_key_jwt without keys', doc({ token_endpoint_auth_method: 'private_key_jwt' }), /jwks/],
     ['no redirect URIs', doc({ redirect_uris: [] }), /redirect_uris/],
   ])('refuses %s', (_what, body, message) => {
-    expect(failure(() => validateMetadataDocument(ID, body))).toMatch(message);
+    expect(failure(() => validateMetadataDocument(ID, body, policy))).toMatch(message);
   });
 });

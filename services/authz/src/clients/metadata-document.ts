@@ -1,4 +1,4 @@
-import { OAuthError, type TokenEndpointAuthMethod } from '@mcp-auth/core';
+import { OAuthError, type Policy, type TokenEndpointAuthMethod } from '@mcp-auth/core';
 import { validateClientMetadata, type ClientMetadata } from '@mcp-auth/registration/client-metadata';
 
 /**
@@ -47,9 +47,14 @@ const DOCUMENT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'priv
 
 /**
  * Checks a fetched document and returns the client's metadata: the same RFC 7591 rules as a
- * registration (redirect URIs, grant types, keys…), plus the draft's own rules.
+ * registration (redirect URIs, grant types, keys, scopes trimmed to the operator's policy…), plus the
+ * draft's own rules.
  */
-export function validateMetadataDocument(clientId: string, document: unknown): ClientMetadata {
+export function validateMetadataDocument(
+  clientId: string,
+  document: unknown,
+  policy: Pick<Policy, 'scopes'>,
+): ClientMetadata {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new MetadataDocumentError('the document is not a JSON object');
   }
@@ -71,7 +76,7 @@ export function validateMetadataDocument(clientId: string, document: unknown): C
   }
   let metadata: ClientMetadata;
   try {
-    metadata = validateClientMetadata({ ...doc, token_endpoint_auth_method: method });
+    metadata = validateClientMetadata({ ...doc, token_endpoint_auth_method: method }, policy);
   } catch (err) {
     if (err instanceof OAuthError) throw new MetadataDocumentError(err.description);
     throw err;

@@ -26,7 +26,10 @@ const consent = consentPage({
   clientHost: 'app.example',
   username: evil,
   resource: 'https://auth.example/mcp',
-  scopes: ['mcp:tools', evil],
+  scopes: [
+    { name: 'mcp:tools', description: 'Use the tools' },
+    { name: evil, description: evil },
+  ],
 }).value;
 
 describe('pages', () => {
@@ -91,7 +94,7 @@ describe('consent page for a metadata-document client (CIMD)', () => {
       publisher,
       username: 'alice',
       resource: 'https://auth.example/mcp',
-      scopes: ['mcp:tools'],
+      scopes: [{ name: 'mcp:tools', description: 'Use the tools' }],
     }).value;
 
   it("names the document's host as the party to trust", () => {

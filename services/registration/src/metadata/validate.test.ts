@@ -1,15 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { BASE_SCOPE, type OAuthError } from '@mcp-auth/core';
+import { BASE_SCOPE, DEFAULT_POLICY_FILE, resolvePolicy, type OAuthError } from '@mcp-auth/core';
 import { oauthErrorOf } from '../../../../test/support/oauth-error.ts';
 import { LIMITS } from './schema.ts';
 import { issuesSecret, validateClientMetadata } from './validate.ts';
 
 const redirect = 'http://127.0.0.1:33418/callback';
+const policy = resolvePolicy(DEFAULT_POLICY_FILE, { PUBLIC_URL: 'https://as.example' });
 
 describe('validateClientMetadata', () => {
   it('applies the RFC 7591 §2 defaults', () => {
-    expect(validateClientMetadata({ redirect_uris: [redirect] })).toEqual({
+    expect(validateClientMetadata({ redirect_uris: [redirect] }, policy)).toEqual({
       redirect_uris: [redirect],
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['authorization_code'],
@@ -18,23 +19,26 @@ describe('validateClientMetadata', () => {
   });
 
   it('keeps every supported field and drops unknown ones', () => {
-    const metadata = validateClientMetadata({
-      redirect_uris: [redirect, redirect],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      scope: BASE_SCOPE,
-      client_name: '  My Client ',
-      client_uri: 'https://example.com',
-      logo_uri: 'https://example.com/logo.png',
-      tos_uri: 'https://example.com/tos',
-      policy_uri: 'https://example.com/policy',
-      contacts: ['ops@example.com'],
-      software_id: 'b7a1c3',
-      software_version: '1.2.3',
-      is_admin: true,
-      __proto__: { polluted: true },
-    });
+    const metadata = validateClientMetadata(
+      {
+        redirect_uris: [redirect, redirect],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        scope: BASE_SCOPE,
+        client_name: '  My Client ',
+        client_uri: 'https://example.com',
+        logo_uri: 'https://example.com/logo.png',
+        tos_uri: 'https://example.com/tos',
+        policy_uri: 'https://example.com/policy',
+        contacts: ['ops@example.com'],
+        software_id: 'b7a1c3',
+        software_version: '1.2.3',
+        is_admin: true,
+        __proto__: { polluted: true },
+      },
+      policy,
+    );
     expect(metadata).toEqual({
       redirect_uris: [redirect],
       token_endpoint_auth_method: 'none',
@@ -55,16 +59,19 @@ describe('validateClientMetadata', () => {
 
   it('treats null as absent', () => {
     expect(
-      validateClientMetadata({ redirect_uris: [redirect], client_name: null, logo_uri: null }),
+      validateClientMetadata({ redirect_uris: [redirect], client_name: null, logo_uri: null }, policy),
     ).not.toHaveProperty('client_name');
   });
 
   it('registers a confidential client_credentials client without redirect URIs', () => {
     expect(
-      validateClientMetadata({
-        grant_types: ['client_credentials'],
-        token_endpoint_auth_method: 'client_secret_post',
-      }),
+      validateClientMetadata(
+        {
+          grant_types: ['client_credentials'],
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+        policy,
+      ),
     ).toEqual({
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_post',
@@ -116,7 +123,6 @@ describe('validateClientMetadata', () => {
       { grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' },
       'invalid_client_metadata',
     ],
-    ['an unsupported scope', { redirect_uris: [redirect], scope: 'openid' }, 'invalid_client_metadata'],
     [
       'a huge client_name',
       { redirect_uris: [redirect], client_name: 'x'.repeat(LIMITS.text + 1) },
@@ -144,12 +150,23 @@ describe('validateClientMetadata', () => {
       'invalid_client_metadata',
     ],
   ])('rejects %s', (_what, body, error) => {
-    expect(oauthErrorOf(() => validateClientMetadata(body))).toBe(error);
+    expect(oauthErrorOf(() => validateClientMetadata(body, policy))).toBe(error);
+  });
+
+  it('drops scopes the policy does not declare instead of failing (RFC 7591 §3.2.1)', () => {
+    expect(
+      validateClientMetadata({ redirect_uris: [redirect], scope: `openid ${BASE_SCOPE}` }, policy),
+    ).toMatchObject({
+      scope: BASE_SCOPE,
+    });
+    expect(
+      validateClientMetadata({ redirect_uris: [redirect], scope: 'openid profile' }, policy),
+    ).not.toHaveProperty('scope');
   });
 
   it('names the field in the description', () => {
     try {
-      validateClientMetadata({ redirect_uris: [redirect], grant_types: ['password'] });
+      validateClientMetadata({ redirect_uris: [redirect], grant_types: ['password'] }, policy);
       expect.unreachable();
     } catch (err) {
       expect((err as OAuthError).description).toMatch(/^grant_types/);
@@ -163,7 +180,7 @@ describe('validateClientMetadata: private_key_jwt', () => {
   const base = { redirect_uris: [redirect], token_endpoint_auth_method: 'private_key_jwt' };
   const failure = (body: unknown) => {
     try {
-      validateClientMetadata(body);
+      validateClientMetadata(body, policy);
     } catch (err) {
       return err as OAuthError;
     }
@@ -171,23 +188,26 @@ describe('validateClientMetadata: private_key_jwt', () => {
   };
 
   it('accepts inline keys and keeps them', () => {
-    const metadata = validateClientMetadata({ ...base, jwks: { keys: [jwk] } });
+    const metadata = validateClientMetadata({ ...base, jwks: { keys: [jwk] } }, policy);
     expect(metadata.token_endpoint_auth_method).toBe('private_key_jwt');
     expect(metadata.jwks).toEqual({ keys: [jwk] });
     expect(issuesSecret(metadata)).toBe(false);
   });
 
   it('accepts a jwks_uri', () => {
-    const metadata = validateClientMetadata({ ...base, jwks_uri: 'https://app.example/jwks.json' });
+    const metadata = validateClientMetadata({ ...base, jwks_uri: 'https://app.example/jwks.json' }, policy);
     expect(metadata.jwks_uri).toBe('https://app.example/jwks.json');
   });
 
   it('lets a key-based client use client_credentials', () => {
-    const metadata = validateClientMetadata({
-      token_endpoint_auth_method: 'private_key_jwt',
-      grant_types: ['client_credentials'],
-      jwks: { keys: [jwk] },
-    });
+    const metadata = validateClientMetadata(
+      {
+        token_endpoint_auth_method: 'private_key_jwt',
+        grant_types: ['client_credentials'],
+        jwks: { keys: [jwk] },
+      },
+      policy,
+    );
     expect(metadata.grant_types).toEqual(['client_credentials']);
   });
 
