@@ -92,8 +92,7 @@ export function createGuardedFetcher(opts: GuardedFetcherOptions): GuardedFetche
       const url = parseFetchableUrl(raw);
       const host = url.hostname.replace(/^\[|\]$/g, '');
       const address = await checkedAddress(host, resolve, opts);
-      const res = await send(url, host, address, { ca, timeoutMs, maxBytes });
-      return res;
+      return send(url, host, address, { ca, timeoutMs, maxBytes });
     },
   };
 }
