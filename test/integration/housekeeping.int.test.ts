@@ -51,6 +51,7 @@ async function rows(expiresAt: Date) {
   });
   await prisma.refreshToken.create({ data: { ...grant, tokenHash, familyId, expiresAt } });
   await prisma.revocation.create({ data: { kind: 'sid', value: familyId, expiresAt } });
+  await prisma.clientAssertion.create({ data: { clientId: CLIENT, jti: familyId, expiresAt } });
   const sessionHash = sha256(randomToken());
   await prisma.session.create({
     data: {
@@ -72,11 +73,12 @@ async function exists(keys: Awaited<ReturnType<typeof rows>>) {
     refresh: (await prisma.refreshToken.count({ where: { tokenHash: keys.tokenHash } })) === 1,
     revocation: (await prisma.revocation.count({ where: { value: keys.familyId } })) === 1,
     session: (await prisma.session.count({ where: { idHash: keys.sessionHash } })) === 1,
+    assertion: (await prisma.clientAssertion.count({ where: { jti: keys.familyId } })) === 1,
   };
 }
 
 describe('housekeeping', () => {
-  it('deletes expired codes, requests, refresh tokens, revocation records and sessions, and nothing live', async () => {
+  it('deletes expired codes, requests, refresh tokens, revocation records, sessions and client assertion jtis, and nothing live', async () => {
     const expired = await rows(at(-1000));
     const live = await rows(at(60_000));
     const result = await runHousekeeping(prisma);
@@ -86,6 +88,7 @@ describe('housekeeping', () => {
       refreshTokens: 1,
       revocations: 1,
       sessions: 1,
+      clientAssertions: 1,
     });
     expect(await exists(expired)).toEqual({
       code: false,
@@ -93,6 +96,7 @@ describe('housekeeping', () => {
       refresh: false,
       revocation: false,
       session: false,
+      assertion: false,
     });
     expect(await exists(live)).toEqual({
       code: true,
@@ -100,6 +104,7 @@ describe('housekeeping', () => {
       refresh: true,
       revocation: true,
       session: true,
+      assertion: true,
     });
   });
 

@@ -175,8 +175,17 @@ describe('POST /oauth/introspect', () => {
     expect(metadata).toMatchObject({
       revocation_endpoint: `${stack.issuer}/oauth/revoke`,
       introspection_endpoint: `${stack.issuer}/oauth/introspect`,
-      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: [
+        'none',
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      introspection_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
     });
   });
 });

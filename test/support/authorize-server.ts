@@ -13,6 +13,7 @@ import {
   type PrismaClient,
 } from '@mcp-auth/core';
 import { authorizeRouter } from '../../services/authz/src/authorize/router.ts';
+import { createAuthzContext } from '../../services/authz/src/context.ts';
 import type { AuthzDeps } from '../../services/authz/src/deps.ts';
 import { testAuthzConfig } from './authz-config.ts';
 import { startPostgres } from './infra.ts';
@@ -46,7 +47,7 @@ export async function startAuthorizeServer(env: Record<string, string> = {}): Pr
     revocation: new PostgresRevocationStore(prisma),
   };
   const app = express();
-  app.use(authorizeRouter(deps));
+  app.use(authorizeRouter(createAuthzContext(deps)));
   app.use(oauthErrorHandler(logger));
   server.on('request', app);
   return {

@@ -1,7 +1,8 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from './generated/prisma/client.ts';
+import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 
-export { PrismaClient };
+// Prisma's namespace is needed as a value for its null markers (Prisma.DbNull on Json columns).
+export { Prisma, PrismaClient };
 export type * from './generated/prisma/client.ts';
 
 /** Prisma over node-postgres: no native query engine, so images need no Prisma binaries. */

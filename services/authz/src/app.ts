@@ -1,6 +1,7 @@
 import type express from 'express';
 import { oauthErrorHandler, strictApp } from '@mcp-auth/core';
 import { authorizeRouter } from './authorize/router.ts';
+import { createAuthzContext } from './context.ts';
 import type { AuthzDeps } from './deps.ts';
 import { introspectionRouter } from './introspection/router.ts';
 import { jwksRouter } from './jwks.ts';
@@ -17,13 +18,14 @@ export { startHousekeeping, type Housekeeping } from './housekeeping.ts';
  * paths it does not own fall through to them.
  */
 export function createApp(deps: AuthzDeps): express.Express {
+  const ctx = createAuthzContext(deps);
   const app = strictApp();
   app.use(metadataRouter(deps.config));
   app.use(jwksRouter([deps.signingKey, ...(deps.previousKeys ?? [])]));
-  app.use(tokenRouter(deps));
-  app.use(revocationRouter(deps));
-  app.use(introspectionRouter(deps));
-  app.use(authorizeRouter(deps));
+  app.use(tokenRouter(ctx));
+  app.use(revocationRouter(ctx));
+  app.use(introspectionRouter(ctx));
+  app.use(authorizeRouter(ctx));
   app.use(oauthErrorHandler(deps.logger));
   return app;
 }

@@ -50,6 +50,11 @@ export const authzEnv = {
     .nonnegative()
     .refine((v) => v === 0 || v >= 86_400, 'must be 0 (keep clients) or at least 86400 (one day)')
     .default(30 * 24 * 3600),
+  /**
+   * Development and tests only: let Client ID Metadata Documents and client JWKS come from
+   * loopback and private addresses (still https). Off, such addresses are refused (SSRF guard).
+   */
+  CIMD_ALLOW_PRIVATE_NETWORK: z.stringbool().default(false),
 };
 
 /**
@@ -79,6 +84,8 @@ export interface AuthzConfig {
   sessionMaxLifetime: number;
   /** Cookies get `Secure` when the issuer is https. */
   secureCookies: boolean;
+  /** CIMD_ALLOW_PRIVATE_NETWORK: documents and keys may come from loopback and private addresses. */
+  outboundAllowPrivateNetwork: boolean;
 }
 
 /** `policy` is `loadPolicy(env)`, read once by whoever starts the server (main, the all-in-one mode). */
@@ -94,6 +101,7 @@ export function authzConfigFrom(env: AuthzEnv, policy: Policy): AuthzConfig {
     sessionIdleTtl: env.SESSION_IDLE_TTL,
     sessionMaxLifetime: env.SESSION_MAX_LIFETIME,
     secureCookies: env.PUBLIC_URL.startsWith('https:'),
+    outboundAllowPrivateNetwork: env.CIMD_ALLOW_PRIVATE_NETWORK,
   };
 }
 

@@ -1,4 +1,12 @@
-import type { Logger, PrismaClient, RevocationStore, SigningKey, VerificationKey } from '@mcp-auth/core';
+import type {
+  GuardedFetcher,
+  Logger,
+  PrismaClient,
+  RevocationStore,
+  SigningKey,
+  VerificationKey,
+} from '@mcp-auth/core';
+import type { ClientDirectory } from './clients/directory.ts';
 import type { AuthzConfig } from './config.ts';
 
 /** Everything the authorization server needs; main.ts wires real ones, tests their own. */
@@ -14,4 +22,14 @@ export interface AuthzDeps {
   logger: Logger;
   /** Where revocations go: Postgres then Redis (standalone), or Postgres alone (embedded). */
   revocation: RevocationStore;
+  /**
+   * How client documents (CIMD, jwks_uri) are fetched. Default: the guarded fetcher with
+   * CIMD_ALLOW_PRIVATE_NETWORK; tests inject one that trusts their CA or resolves fake names.
+   */
+  outbound?: GuardedFetcher;
+}
+
+/** The deps plus what createApp builds from them once and every endpoint shares (its caches). */
+export interface AuthzContext extends AuthzDeps {
+  clients: ClientDirectory;
 }

@@ -7,6 +7,7 @@ export interface HousekeepingResult {
   refreshTokens: number;
   revocations: number;
   sessions: number;
+  clientAssertions: number;
 }
 
 /** One key for every replica sharing the database. */
@@ -38,12 +39,15 @@ export async function runHousekeeping(
       const refresh = await tx.refreshToken.deleteMany({ where: expired });
       const revocations = await tx.revocation.deleteMany({ where: expired });
       const sessions = await tx.session.deleteMany({ where: expired });
+      // A used client assertion's jti is kept only until the assertion itself expires.
+      const assertions = await tx.clientAssertion.deleteMany({ where: expired });
       return {
         authorizationCodes: codes.count,
         authorizationRequests: requests.count,
         refreshTokens: refresh.count,
         revocations: revocations.count,
         sessions: sessions.count,
+        clientAssertions: assertions.count,
       };
     },
     // A first run after a long stop may have much to delete; the expiresAt indexes keep it bounded.

@@ -1,4 +1,4 @@
-import type { OAuthClient, Prisma } from '@mcp-auth/core';
+import { Prisma, type OAuthClient } from '@mcp-auth/core';
 import type { ClientMetadata } from './metadata/schema.ts';
 
 /**
@@ -12,6 +12,8 @@ export const metadataColumns = (metadata: ClientMetadata) => ({
   responseTypes: metadata.response_types,
   clientName: metadata.client_name ?? null,
   scope: metadata.scope ?? null,
+  jwks: metadata.jwks ? (metadata.jwks as unknown as Prisma.InputJsonObject) : Prisma.DbNull,
+  jwksUri: metadata.jwks_uri ?? null,
   metadata: metadata as unknown as Prisma.InputJsonObject,
 });
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -147,6 +148,54 @@ describe('POST /oauth/register (RFC 7591)', () => {
     expect(JSON.stringify(row)).not.toContain(String(body.registration_access_token));
   });
 
+  it('registers a private_key_jwt client: its keys are kept, and no secret is issued', async () => {
+    const jwk = {
+      ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }),
+      kid: 'k1',
+    };
+    const res = await register({
+      redirect_uris: ['https://app.example.com/cb'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [jwk] },
+    });
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } });
+    expect(res.json).not.toHaveProperty('client_secret');
+    const row = await prisma.oAuthClient.findUniqueOrThrow({ where: { id: String(res.json.client_id) } });
+    expect(row).toMatchObject({
+      secretHash: null,
+      jwks: { keys: [jwk] },
+      jwksUri: null,
+      metadataDocument: false,
+    });
+
+    // RFC 7592: switching to a jwks_uri replaces the inline keys.
+    const updated = await call('PUT', clientPath(res.json.client_id), {
+      token: String(res.json.registration_access_token),
+      body: {
+        client_id: res.json.client_id,
+        redirect_uris: ['https://app.example.com/cb'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: 'https://app.example.com/jwks.json',
+      },
+    });
+    expect(updated.status).toBe(200);
+    const after = await prisma.oAuthClient.findUniqueOrThrow({ where: { id: String(res.json.client_id) } });
+    expect(after).toMatchObject({
+      jwks: null,
+      jwksUri: 'https://app.example.com/jwks.json',
+      secretHash: null,
+    });
+  });
+
+  it('refuses private_key_jwt without keys', async () => {
+    await expectRejected(
+      register({ redirect_uris: [loopback], token_endpoint_auth_method: 'private_key_jwt' }),
+      400,
+      'invalid_client_metadata',
+    );
+  });
+
   it('registers a confidential client: the secret is returned once and only its hash stored', async () => {
     const res = await register({ redirect_uris: ['https://app.example.com/cb'] });
     expect(res.status).toBe(201);
@@ -280,7 +329,7 @@ describe('POST /oauth/register (RFC 7591)', () => {
 
   it('rejects an unsupported auth method', async () => {
     await expectRejected(
-      register({ redirect_uris: [loopback], token_endpoint_auth_method: 'private_key_jwt' }),
+      register({ redirect_uris: [loopback], token_endpoint_auth_method: 'client_secret_jwt' }),
       400,
       'invalid_client_metadata',
     );

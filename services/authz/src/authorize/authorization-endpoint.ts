@@ -8,7 +8,7 @@ import {
   type OAuthClient,
   type Policy,
 } from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { readSessionCookie } from '../session/session-cookie.ts';
 import { findSession } from '../session/sessions.ts';
 import { setBindingCookie } from './binding-cookie.ts';
@@ -34,16 +34,15 @@ const MAX_STATE_LENGTH = 1024;
  * Otherwise it stores the request, binds it to this browser, and sends the person to the login
  * page, or straight to the consent page when they are signed in already.
  */
-export function authorizationEndpoint(deps: AuthzDeps): RequestHandler {
+export function authorizationEndpoint(deps: AuthzContext): RequestHandler {
   const { config, prisma } = deps;
-  const findClient = (id: string) => prisma.oAuthClient.findUnique({ where: { id } });
 
   return async (req, res) => {
     const params = readParams(req.method === 'GET' ? req.query : req.body);
 
     // Until the client and its redirect URI are established, errors are thrown to the page
     // error handler: redirecting to an unverified URI would make us an open redirector.
-    const client = await checkClient(params, findClient);
+    const client = await checkClient(params, deps.clients);
     const redirectUri = checkRedirectUri(client, params);
 
     let state: string | undefined;

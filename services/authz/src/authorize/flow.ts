@@ -65,6 +65,8 @@ export function clientDisplay(flow: Pick<Flow, 'client' | 'redirectUri'>) {
     clientNamed: Boolean(flow.client.clientName),
     clientHost: destination.text,
     clientLocal: destination.local,
+    // A metadata-document client is vouched for by the site that serves its document.
+    publisher: flow.client.metadataDocument ? new URL(flow.client.id).host : undefined,
   };
 }
 

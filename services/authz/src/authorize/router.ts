@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { rejectNul, strictRouter } from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { authorizationEndpoint } from './authorization-endpoint.ts';
 import { showConsent, submitConsent } from './consent.ts';
 import { showLogin, submitLogin } from './login.ts';
@@ -12,7 +12,7 @@ import { showLogout, submitLogout } from '../session/logout.ts';
  * The browser side of the authorization code flow: `/oauth/authorize`, then the login and consent
  * pages, and the sign-out page that ends the remembered sign-in. Only these paths are answered; anything else falls through to the other apps.
  */
-export function authorizeRouter(deps: AuthzDeps): Router {
+export function authorizeRouter(deps: AuthzContext): Router {
   const router = strictRouter();
   // Forms only, parsed only on these routes. `extended: false` keeps values flat (strings or
   // arrays of strings), which is what the parameter checks expect.

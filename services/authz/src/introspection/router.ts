@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { invalidClient, OAuthError, strictRouter, temporarilyUnavailable } from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { authenticatedTokenRequest } from '../revocation/params.ts';
 import { formEndpoint } from '../token/form.ts';
 import { introspect } from './introspect.ts';
@@ -12,7 +12,7 @@ export const INTROSPECTION_PATH = '/oauth/introspect';
  * confidential client, as at the token endpoint, and learns only about tokens issued to itself.
  * Server-to-server, so no CORS.
  */
-export function introspectionRouter(deps: AuthzDeps): Router {
+export function introspectionRouter(deps: AuthzContext): Router {
   const router = strictRouter();
   router.post(INTROSPECTION_PATH, ...formEndpoint(), async (req, res) => {
     const { client, token } = await authenticatedTokenRequest(deps, req);

@@ -11,6 +11,11 @@ export interface ConsentPageInput {
   clientNamed: boolean;
   /** The redirect URI is on this computer (a native app's loopback listener, RFC 8252). */
   clientLocal: boolean;
+  /**
+   * A metadata-document client (CIMD): the host of its client_id URL. Its name and redirect URIs
+   * are whatever that site publishes, so that site is what the person is asked to trust.
+   */
+  publisher?: string | undefined;
   username: string;
   /** Someone else at this browser can sign in instead (the sign-in may be a remembered one). */
   switchAccountUrl: string;
@@ -22,6 +27,10 @@ export interface ConsentPageInput {
 }
 
 function hint(p: ConsentPageInput): string {
+  if (p.publisher) {
+    const where = p.clientLocal ? 'It runs on your own computer. ' : '';
+    return `Apps choose their own names; ${p.publisher} published this one. ${where}Continue only if you trust ${p.publisher} and started this sign-in yourself.`;
+  }
   const names = p.clientNamed ? 'Apps choose their own names. ' : '';
   return p.clientLocal
     ? `${names}This is an app on your own computer. Continue only if you started this sign-in yourself.`
@@ -35,6 +44,11 @@ export function consentPage(p: ConsentPageInput): SafeHtml {
       <a href="${p.switchAccountUrl}">Not you? Use another account</a>
     </p>
     <div class="destination">
+      ${
+        p.publisher &&
+        html`<span class="label">This app is published by</span>
+          <span class="host publisher">${p.publisher}</span>`
+      }
       <span class="label">After you answer, you will be sent to</span>
       <span class="host">${p.clientHost}</span>
       <span class="hint">${hint(p)}</span>

@@ -95,3 +95,34 @@ describe('content security policy', () => {
     expect(formTargetOf('not a uri')).toEqual([]);
   });
 });
+
+describe('consent page for a metadata-document client (CIMD)', () => {
+  const page = (publisher?: string) =>
+    consentPage({
+      site: 'auth.example',
+      requestId: 'req1',
+      csrfToken: 'tok',
+      clientName: 'Trusted Editor',
+      clientNamed: true,
+      clientLocal: true,
+      clientHost: '127.0.0.1:33418',
+      publisher,
+      switchAccountUrl: 'login?request=req1',
+      username: 'alice',
+      resource: 'https://auth.example/mcp',
+      scopes: [{ name: 'mcp:tools', description: 'Use the tools' }],
+    }).value;
+
+  it("names the document's host as the party to trust", () => {
+    const html = page('apps.example.com');
+    expect(html).toMatch(
+      /This app is published by<\/span>\s*<span class="host publisher">apps\.example\.com<\/span>/,
+    );
+    expect(html).toContain('Continue only if you trust apps.example.com');
+    expect(html).toContain('127.0.0.1:33418');
+  });
+
+  it('says nothing of a publisher for a registered client', () => {
+    expect(page()).not.toContain('published by');
+  });
+});

@@ -1,8 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { parseInput, type OAuthClient } from '@mcp-auth/core';
-import { authenticateClient } from '../client-auth/authenticate.ts';
-import type { AuthzDeps } from '../deps.ts';
+import { authenticateClient, type ClientAuthContext } from '../client-auth/authenticate.ts';
 import { formParams } from '../token/form.ts';
 
 /**
@@ -23,10 +22,10 @@ export const tokenParams = (params: Readonly<Record<string, string>>) =>
  * unauthenticated caller learns nothing about the token (RFC 7009 §2.1, RFC 7662 §2.1).
  */
 export async function authenticatedTokenRequest(
-  deps: Pick<AuthzDeps, 'prisma'>,
+  deps: ClientAuthContext,
   req: Request,
 ): Promise<{ client: OAuthClient; token: string }> {
   const params = formParams(req.body);
-  const client = await authenticateClient(deps.prisma, { authorization: req.headers.authorization, params });
+  const client = await authenticateClient(deps, { authorization: req.headers.authorization, params });
   return { client, token: tokenParams(params).token };
 }

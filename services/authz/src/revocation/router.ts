@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { OAuthError, publicCors, strictRouter } from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { formEndpoint } from '../token/form.ts';
 import { authenticatedTokenRequest } from './params.ts';
 import { storeUnavailable } from './record.ts';
@@ -14,7 +14,7 @@ export const REVOCATION_PATH = '/oauth/revoke';
  * record everything the answer is 503 (§2.2.1): the durable record may be written, and a retry is
  * harmless. Browser-based clients log out from their own origin, hence CORS.
  */
-export function revocationRouter(deps: AuthzDeps): Router {
+export function revocationRouter(deps: AuthzContext): Router {
   const router = strictRouter();
   router.use(REVOCATION_PATH, publicCors(['POST']));
   router.post(REVOCATION_PATH, ...formEndpoint(), async (req, res) => {

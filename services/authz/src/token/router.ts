@@ -9,14 +9,14 @@ import {
 } from '@mcp-auth/core';
 import { authenticateClient } from '../client-auth/authenticate.ts';
 import { markClientUsed } from '../clients/last-used.ts';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { formEndpoint, formParams } from './form.ts';
 import { GRANTS } from './grants/index.ts';
 
 const PATH = '/oauth/token';
 
 /** `POST /oauth/token`: authenticates the client, then hands over to the grant's module. */
-export function tokenRouter(deps: AuthzDeps): Router {
+export function tokenRouter(deps: AuthzContext): Router {
   const router = strictRouter();
   router.use(PATH, publicCors(['POST']));
   router.post(PATH, ...formEndpoint(), async (req, res) => {
@@ -25,7 +25,7 @@ export function tokenRouter(deps: AuthzDeps): Router {
     if (grantType === undefined) throw invalidRequest('grant_type is required');
     const grant = GRANTS.get(grantType);
     if (!grant) throw unsupportedGrantType('this grant_type is not supported');
-    const client = await authenticateClient(deps.prisma, {
+    const client = await authenticateClient(deps, {
       authorization: req.headers.authorization,
       params,
     });

@@ -5,6 +5,7 @@ import express from 'express';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CLIENT_ASSERTION_ALGORITHMS,
   createLogger,
   createPrisma,
   generateSigningKeyPem,
@@ -19,6 +20,7 @@ import {
 } from '@mcp-auth/core';
 import { startPostgres, type TestDatabase } from '../../../../test/support/infra.ts';
 import type { AuthzConfig } from '../config.ts';
+import { createAuthzContext } from '../context.ts';
 import type { AuthzDeps } from '../deps.ts';
 import { jwksRouter } from '../jwks.ts';
 import { metadataRouter } from '../metadata.ts';
@@ -44,7 +46,7 @@ function tokenSideApp(deps: AuthzDeps) {
   const app = express();
   app.use(metadataRouter(deps.config));
   app.use(jwksRouter([deps.signingKey]));
-  app.use(tokenRouter(deps));
+  app.use(tokenRouter(createAuthzContext(deps)));
   app.use(oauthErrorHandler(deps.logger));
   return app;
 }
@@ -666,6 +668,8 @@ describe('refresh_token grant', () => {
 });
 
 describe('metadata and keys', () => {
+  const ASSERTION_ALGS: string[] = [...CLIENT_ASSERTION_ALGORITHMS];
+
   it('publishes RFC 8414 metadata', async () => {
     const res = await fetch(`${base}/.well-known/oauth-authorization-server`);
     expect(res.status).toBe(200);
@@ -681,14 +685,34 @@ describe('metadata and keys', () => {
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
-      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: [
+        'none',
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
       revocation_endpoint: `${ISSUER}/oauth/revoke`,
-      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: [
+        'none',
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
       introspection_endpoint: `${ISSUER}/oauth/introspect`,
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      introspection_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
     });
+    // Asymmetric algorithms only: never none, never a shared-secret HMAC.
+    expect(ASSERTION_ALGS.some((alg) => alg === 'none' || alg.startsWith('HS'))).toBe(false);
   });
 
   it('does not serve an OpenID configuration', async () => {

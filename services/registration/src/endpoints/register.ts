@@ -4,7 +4,7 @@ import { requireOperatorForClientCredentials } from '../client-credentials-opera
 import { clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationDeps } from '../deps.ts';
 import { dropSurplusIdentical, registrationKeyOf } from '../identical-registrations.ts';
-import { isConfidential, validateClientMetadata } from '../metadata/validate.ts';
+import { issuesSecret, validateClientMetadata } from '../metadata/validate.ts';
 
 /**
  * `POST /oauth/register` (RFC 7591 §3). The client secret and the registration access token are
@@ -22,7 +22,7 @@ export function register({ config, prisma, logger }: RegistrationDeps): RequestH
     const registrationKey = metadata.grant_types.includes('client_credentials')
       ? null
       : registrationKeyOf(metadata, req.ip ?? '');
-    const clientSecret = isConfidential(metadata) ? randomToken(32) : undefined;
+    const clientSecret = issuesSecret(metadata) ? randomToken(32) : undefined;
     const registrationAccessToken = randomToken(32);
     const client = await prisma.oAuthClient.create({
       data: {

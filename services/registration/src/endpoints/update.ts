@@ -4,7 +4,7 @@ import { requireOperatorForClientCredentialsUpdate } from '../client-credentials
 import { clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationDeps } from '../deps.ts';
 import { checkUpdateFields } from '../metadata/update-fields.ts';
-import { isConfidential, validateClientMetadata } from '../metadata/validate.ts';
+import { issuesSecret, validateClientMetadata } from '../metadata/validate.ts';
 import { authorizeRegistration, invalidRegistrationToken, isRecordGone } from '../registration-token.ts';
 
 /**
@@ -24,7 +24,7 @@ export function updateRegistration({ config, prisma, logger }: RegistrationDeps)
       config.policy.defaultScope,
     );
 
-    const confidential = isConfidential(metadata);
+    const confidential = issuesSecret(metadata);
     const clientSecret = confidential && client.secretHash === null ? randomToken(32) : undefined;
     let updated;
     try {

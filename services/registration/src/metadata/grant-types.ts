@@ -1,5 +1,5 @@
 import { invalidClientMetadata } from '@mcp-auth/core';
-import type { GrantType, ResponseType, TokenEndpointAuthMethod } from '@mcp-auth/core';
+import type { ClientJwks, GrantType, ResponseType, TokenEndpointAuthMethod } from '@mcp-auth/core';
 
 /**
  * RFC 7591 §2 defaults: grant_types ["authorization_code"], response_types ["code"]. The
@@ -52,6 +52,29 @@ export function checkClientCredentialsIsConfidential(
   if (grantTypes.includes('client_credentials') && authMethod === 'none') {
     throw invalidClientMetadata(
       'grant_types: client_credentials requires a confidential client (token_endpoint_auth_method other than none)',
+    );
+  }
+}
+
+/**
+ * private_key_jwt (RFC 7523 §2.2) needs the client's public keys: exactly one of `jwks` and
+ * `jwks_uri` (RFC 7591 §2 forbids both). Other methods never read keys, so keys sent with them
+ * are refused rather than stored unused, which would suggest they protect something.
+ */
+export function checkClientKeys(
+  authMethod: TokenEndpointAuthMethod,
+  keys: { jwks?: ClientJwks | undefined; jwksUri?: string | undefined },
+): void {
+  const given = Number(keys.jwks !== undefined) + Number(keys.jwksUri !== undefined);
+  if (authMethod === 'private_key_jwt') {
+    if (given !== 1) {
+      throw invalidClientMetadata('private_key_jwt requires exactly one of jwks and jwks_uri');
+    }
+    return;
+  }
+  if (given > 0) {
+    throw invalidClientMetadata(
+      'jwks and jwks_uri are used only with token_endpoint_auth_method private_key_jwt',
     );
   }
 }

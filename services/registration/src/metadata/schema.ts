@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import {
+  clientJwksSchema,
   GRANT_TYPES,
   RESPONSE_TYPES,
   TOKEN_ENDPOINT_AUTH_METHODS,
+  type ClientJwks,
   type GrantType,
   type ResponseType,
   type TokenEndpointAuthMethod,
@@ -70,6 +72,9 @@ export const clientMetadataSchema = z.object({
   ),
   software_id: optional(text),
   software_version: optional(text),
+  // private_key_jwt (RFC 7523): the client's public keys, inline or by URL (RFC 7591 §2).
+  jwks: optional(clientJwksSchema),
+  jwks_uri: optional(uri),
 });
 
 export type ClientMetadataInput = z.output<typeof clientMetadataSchema>;
@@ -89,4 +94,6 @@ export interface ClientMetadata {
   contacts?: string[];
   software_id?: string;
   software_version?: string;
+  jwks?: ClientJwks;
+  jwks_uri?: string;
 }

@@ -1,8 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BASE_SCOPE, DEFAULT_POLICY_FILE, resolvePolicy, type OAuthError } from '@mcp-auth/core';
 import { oauthErrorOf } from '../../../../test/support/oauth-error.ts';
 import { LIMITS } from './schema.ts';
-import { validateClientMetadata } from './validate.ts';
+import { issuesSecret, validateClientMetadata } from './validate.ts';
 
 const redirect = 'http://127.0.0.1:33418/callback';
 const policy = resolvePolicy(DEFAULT_POLICY_FILE, { PUBLIC_URL: 'https://as.example' });
@@ -33,7 +34,6 @@ describe('validateClientMetadata', () => {
         contacts: ['ops@example.com'],
         software_id: 'b7a1c3',
         software_version: '1.2.3',
-        jwks_uri: 'https://example.com/jwks',
         is_admin: true,
         __proto__: { polluted: true },
       },
@@ -54,7 +54,7 @@ describe('validateClientMetadata', () => {
       software_id: 'b7a1c3',
       software_version: '1.2.3',
     });
-    expect(Object.keys(metadata)).not.toContain('jwks_uri');
+    expect(Object.keys(metadata)).not.toContain('is_admin');
   });
 
   it('treats null as absent', () => {
@@ -99,7 +99,7 @@ describe('validateClientMetadata', () => {
     ['non-loopback http', { redirect_uris: ['http://example.com/cb'] }, 'invalid_redirect_uri'],
     [
       'an unknown auth method',
-      { redirect_uris: [redirect], token_endpoint_auth_method: 'private_key_jwt' },
+      { redirect_uris: [redirect], token_endpoint_auth_method: 'client_secret_jwt' },
       'invalid_client_metadata',
     ],
     [
@@ -171,5 +171,84 @@ describe('validateClientMetadata', () => {
     } catch (err) {
       expect((err as OAuthError).description).toMatch(/^grant_types/);
     }
+  });
+});
+
+describe('validateClientMetadata: private_key_jwt', () => {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig', alg: 'ES256' };
+  const base = { redirect_uris: [redirect], token_endpoint_auth_method: 'private_key_jwt' };
+  const failure = (body: unknown) => {
+    try {
+      validateClientMetadata(body, policy);
+    } catch (err) {
+      return err as OAuthError;
+    }
+    throw new Error('expected a failure');
+  };
+
+  it('accepts inline keys and keeps them', () => {
+    const metadata = validateClientMetadata({ ...base, jwks: { keys: [jwk] } }, policy);
+    expect(metadata.token_endpoint_auth_method).toBe('private_key_jwt');
+    expect(metadata.jwks).toEqual({ keys: [jwk] });
+    expect(issuesSecret(metadata)).toBe(false);
+  });
+
+  it('accepts a jwks_uri', () => {
+    const metadata = validateClientMetadata({ ...base, jwks_uri: 'https://app.example/jwks.json' }, policy);
+    expect(metadata.jwks_uri).toBe('https://app.example/jwks.json');
+  });
+
+  it('lets a key-based client use client_credentials', () => {
+    const metadata = validateClientMetadata(
+      {
+        token_endpoint_auth_method: 'private_key_jwt',
+        grant_types: ['client_credentials'],
+        jwks: { keys: [jwk] },
+      },
+      policy,
+    );
+    expect(metadata.grant_types).toEqual(['client_credentials']);
+  });
+
+  it.each([
+    ['neither jwks nor jwks_uri', {}, /exactly one of jwks and jwks_uri/],
+    [
+      'both jwks and jwks_uri',
+      { jwks: { keys: [jwk] }, jwks_uri: 'https://app.example/jwks.json' },
+      /exactly one/,
+    ],
+    ['an http jwks_uri', { jwks_uri: 'http://app.example/jwks.json' }, /jwks_uri: must be an https URL/],
+    ['an empty key set', { jwks: { keys: [] } }, /jwks.keys: must contain at least one key/],
+    ['a symmetric key', { jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }, /kty must be RSA, EC or OKP/],
+    [
+      'a private key',
+      {
+        jwks: {
+          keys: [generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })],
+        },
+      },
+      /must be a public key/,
+    ],
+    [
+      'a key that is not one',
+      { jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' }] } },
+      /not a usable public key/,
+    ],
+    ['an HMAC algorithm', { jwks: { keys: [{ ...jwk, alg: 'HS256' }] } }, /alg must be one of/],
+    ['an encryption key', { jwks: { keys: [{ ...jwk, use: 'enc' }] } }, /use must be "sig"/],
+  ])('refuses %s', (_what, extra, message) => {
+    const err = failure({ ...base, ...extra });
+    expect(err.error).toBe('invalid_client_metadata');
+    expect(err.description).toMatch(message);
+  });
+
+  it('refuses keys for a client that does not use them', () => {
+    const err = failure({
+      redirect_uris: [redirect],
+      token_endpoint_auth_method: 'none',
+      jwks: { keys: [jwk] },
+    });
+    expect(err.description).toMatch(/used only with token_endpoint_auth_method private_key_jwt/);
   });
 });

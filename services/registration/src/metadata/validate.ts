@@ -1,10 +1,18 @@
-import { invalidClientMetadata, invalidRedirectUri, parseInput, type Policy } from '@mcp-auth/core';
+import {
+  invalidClientMetadata,
+  invalidRedirectUri,
+  parseInput,
+  usesClientSecret,
+  type Policy,
+} from '@mcp-auth/core';
 import {
   checkClientCredentialsIsConfidential,
+  checkClientKeys,
   checkGrantResponseConsistency,
   checkRefreshTokenHasSource,
   grantDefaults,
 } from './grant-types.ts';
+import { checkJwksUri } from './jwks-uri.ts';
 import { checkRedirectUris, checkRedirectUrisPresent } from './redirect-uris.ts';
 import { clientMetadataSchema, type ClientMetadata } from './schema.ts';
 import { normalizeScope } from './scope.ts';
@@ -28,6 +36,8 @@ export function validateClientMetadata(body: unknown, policy: Pick<Policy, 'scop
   checkGrantResponseConsistency(grantTypes, responseTypes);
   checkRefreshTokenHasSource(grantTypes);
   checkClientCredentialsIsConfidential(grantTypes, authMethod);
+  checkClientKeys(authMethod, { jwks: input.jwks, jwksUri: input.jwks_uri });
+  if (input.jwks_uri !== undefined) checkJwksUri(input.jwks_uri);
   checkRedirectUrisPresent(redirectUris, grantTypes);
   checkRedirectUris(redirectUris);
   for (const field of WEB_URL_FIELDS) {
@@ -53,6 +63,8 @@ export function validateClientMetadata(body: unknown, policy: Pick<Policy, 'scop
     contacts: input.contacts?.length ? input.contacts : undefined,
     software_id: input.software_id,
     software_version: input.software_version,
+    jwks: input.jwks,
+    jwks_uri: input.jwks_uri,
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) Object.assign(metadata, { [key]: value });
@@ -60,5 +72,6 @@ export function validateClientMetadata(body: unknown, policy: Pick<Policy, 'scop
   return metadata;
 }
 
-export const isConfidential = (metadata: Pick<ClientMetadata, 'token_endpoint_auth_method'>): boolean =>
-  metadata.token_endpoint_auth_method !== 'none';
+/** Whether the client authenticates with a secret we issue (private_key_jwt clients have keys instead). */
+export const issuesSecret = (metadata: Pick<ClientMetadata, 'token_endpoint_auth_method'>): boolean =>
+  usesClientSecret(metadata.token_endpoint_auth_method);

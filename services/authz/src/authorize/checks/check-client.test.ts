@@ -1,5 +1,6 @@
 import type { OAuthClient } from '@mcp-auth/core';
 import { describe, expect, it } from 'vitest';
+import { MetadataDocumentError } from '../../clients/metadata-document.ts';
 import { checkClient } from './check-client.ts';
 
 const client: OAuthClient = {
@@ -14,15 +15,21 @@ const client: OAuthClient = {
   clientName: 'Test',
   scope: null,
   metadata: {},
+  jwks: null,
+  jwksUri: null,
+  metadataDocument: false,
   createdAt: new Date(),
   updatedAt: new Date(),
   lastUsedAt: null,
   registrationKey: null,
 };
 const lookups: string[] = [];
-const findClient = async (id: string) => {
-  lookups.push(id);
-  return id === client.id ? client : null;
+const findClient = {
+  find: async (id: string) => {
+    lookups.push(id);
+    if (id === 'https://app.example/broken.json') throw new MetadataDocumentError('it answered 404, not 200');
+    return id === client.id ? client : null;
+  },
 };
 
 describe('checkClient', () => {
@@ -34,6 +41,16 @@ describe('checkClient', () => {
     await expect(checkClient({ client_id: 'nope' }, findClient)).rejects.toMatchObject({
       error: 'invalid_client',
       status: 400,
+    });
+  });
+
+  it('refuses a metadata-document client whose document is not usable, saying why', async () => {
+    await expect(
+      checkClient({ client_id: 'https://app.example/broken.json' }, findClient),
+    ).rejects.toMatchObject({
+      error: 'invalid_client',
+      status: 400,
+      description: expect.stringMatching(/metadata document cannot be used: it answered 404/),
     });
   });
 
