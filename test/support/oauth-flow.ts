@@ -111,6 +111,8 @@ export async function authorize(opts: {
   user: User;
   resource: string;
   scope: string;
+  /** Runs while the user is on the consent page, after login and before they approve. */
+  beforeConsent?: () => Promise<void>;
 }): Promise<{ code: string; verifier: string }> {
   const verifier = randomBytes(32).toString('base64url');
   const url = new URL('/oauth/authorize', opts.issuer);
@@ -156,6 +158,7 @@ export async function authorize(opts: {
   let callback = afterLogin;
   if (afterLogin.pathname.endsWith('/oauth/consent')) {
     const consentPage = await get(afterLogin);
+    await opts.beforeConsent?.();
     callback = expectRedirect(
       await post('/oauth/consent', {
         request: requestId,
