@@ -1,4 +1,11 @@
-import type { Logger, PrismaClient, RevocationStore, SigningKey, VerificationKey } from '@mcp-auth/core';
+import type {
+  Logger,
+  PrismaClient,
+  RateLimitBackend,
+  RevocationStore,
+  SigningKey,
+  VerificationKey,
+} from '@mcp-auth/core';
 import type { AuthzConfig } from './config.ts';
 
 /** Everything the authorization server needs; main.ts wires real ones, tests their own. */
@@ -14,4 +21,6 @@ export interface AuthzDeps {
   logger: Logger;
   /** Where revocations go: Postgres then Redis (standalone), or Postgres alone (embedded). */
   revocation: RevocationStore;
+  /** Where the login throttle counts: Redis, shared by every replica; unset, in this process. */
+  rateLimits?: RateLimitBackend;
 }

@@ -16,7 +16,7 @@ const logger = createLogger('authz');
 try {
   const env = loadAuthzServiceEnv();
   logger.level = env.LOG_LEVEL;
-  const { prisma, revocation, checks, close } = await connectServices({
+  const { prisma, redis, revocation, checks, close } = await connectServices({
     env,
     logger,
     whenRedisDown: 'revocations answer 503 until it is back',
@@ -37,7 +37,17 @@ try {
 
   // Health routes live here, not in createApp: the embedded mode serves its own.
   const app = serviceApp(checks);
-  app.use(createApp({ config: authzConfigFrom(env), prisma, signingKey, previousKeys, logger, revocation }));
+  app.use(
+    createApp({
+      config: authzConfigFrom(env),
+      prisma,
+      signingKey,
+      previousKeys,
+      logger,
+      revocation,
+      rateLimits: { redis, keyPrefix: env.REDIS_KEY_PREFIX },
+    }),
+  );
   const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL);
   await serve({
     app,
