@@ -9,14 +9,22 @@ const logger = createLogger('registration');
 async function main() {
   const env = loadRegistrationServiceEnv();
   logger.level = env.LOG_LEVEL;
-  const { prisma, revocation, checks, close } = await connectServices({
+  const { prisma, redis, revocation, checks, close } = await connectServices({
     env,
     logger,
     whenRedisDown: 'client deletion answers 503 until it is back',
   });
 
   const app = serviceApp(checks);
-  app.use(createApp({ config: registrationConfigFrom(env), prisma, logger, revocation }));
+  app.use(
+    createApp({
+      config: registrationConfigFrom(env),
+      prisma,
+      logger,
+      revocation,
+      rateLimits: { redis, keyPrefix: env.REDIS_KEY_PREFIX },
+    }),
+  );
   await serve({
     app,
     port: env.PORT,
