@@ -327,6 +327,30 @@ describe('signing out everywhere covers every grant, code and pending request', 
     // It starts the real CLI, a Node process with tsx: slow on a loaded machine.
   }, 120_000);
 
+  it('`npm run user -- signout`: earlier access tokens refused, the password unchanged', async () => {
+    const jo = await addUser(stack.prisma, 'jo-signout');
+    const flow = { issuer: stack.issuer, client: cli, resource: stack.resource, scope: 'mcp:tools' };
+    const earlier = await obtainTokens({ ...flow, user: jo });
+    const userCli = (username: string) =>
+      run(process.execPath, ['--import', 'tsx', 'services/authz/src/user-cli.ts', 'signout', username], {
+        DATABASE_URL: stack.databaseUrl,
+        REDIS_URL: stack.redisInfo.url,
+        REDIS_KEY_PREFIX: stack.redisInfo.keyPrefix,
+        ACCESS_TOKEN_TTL: String(stack.config.accessTokenTtl),
+      });
+    const [signedOut, unknown] = await Promise.all([userCli(jo.username), userCli('nobody-here')]);
+    expect(signedOut.code, signedOut.stderr).toBe(0);
+    expect(signedOut.stdout).toContain('jo-signout: signed out everywhere (1 grant,');
+    expect({ code: unknown.code, stderr: unknown.stderr.trim() }).toEqual({
+      code: 1,
+      stderr: 'error: user nobody-here does not exist',
+    });
+    expectRefused(await callMcp(stack.resource, earlier.accessToken));
+    expectOAuthError(await refreshTokens(stack.issuer, cli, earlier.refreshToken!), 400, 'invalid_grant');
+    // The same password still signs in (the authorization code flow checks it).
+    await expect(authorize({ ...flow, user: jo })).resolves.toMatchObject({ code: expect.any(String) });
+  }, 120_000);
+
   it('someone still on the consent page after a password change cannot approve', async () => {
     const dave = await addUser(stack.prisma, 'dave-consent');
     const client = await addClient(stack.prisma, { clientId: 'consent-pending' });
