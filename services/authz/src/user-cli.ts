@@ -49,20 +49,13 @@ async function main(argv: string[]): Promise<number> {
   validateUsername(username);
   const env = loadConfig({
     DATABASE_URL: postgresUrl,
-    // For `passwd`: where the revocation set lives (as the authorization server is configured;
+    // For `passwd` and `signout`: where the revocation set lives (as the authorization server is configured;
     // without Redis, as in the all-in-one mode, Postgres alone).
     REDIS_URL: redisUrl.optional(),
     REDIS_KEY_PREFIX: z.string().min(1).default('mcp-auth:'),
     ACCESS_TOKEN_TTL: seconds(900),
   });
-  const password =
-    command === 'signout'
-      ? undefined
-      : await readPassword(
-          command === 'add' ? `Password for new user ${username}: ` : `New password for ${username}: `,
-        );
-  if (password !== undefined) validatePassword(password);
-
+  // Nothing connects before the first query, so a password is asked for before any connection.
   const prisma = createPrisma(env.DATABASE_URL, { max: 1 });
   const redis = env.REDIS_URL ? createRedis(env.REDIS_URL) : undefined;
   const signOut = async (userId: string) => {
@@ -77,10 +70,11 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     if (command === 'add') {
-      await createUser(prisma, username, password!);
+      await createUser(prisma, username, await newPassword(`Password for new user ${username}: `));
       console.log(`created user ${username}`);
     } else if (command === 'passwd') {
-      const user = await setPassword(prisma, username, password!);
+      const password = await newPassword(`New password for ${username}: `);
+      const user = await setPassword(prisma, username, password);
       // A new password is often the answer to a stolen one: the old sessions end too.
       console.log(`password changed for ${username}; ${describe(await signOut(user.id))}`);
     } else {
@@ -99,6 +93,12 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const describe = (r: SignOutResult) =>
   `signed out everywhere (${plural(r.grants, 'grant')}, ${plural(r.codes, 'unredeemed code')}, ` +
   `${plural(r.requests, 'pending authorization request')} ended; earlier access tokens refused)`;
+
+async function newPassword(prompt: string): Promise<string> {
+  const password = await readPassword(prompt);
+  validatePassword(password);
+  return password;
+}
 
 async function readPassword(prompt: string): Promise<string> {
   if (!process.stdin.isTTY) {
