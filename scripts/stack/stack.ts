@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createRedis, redactUrl } from '@mcp-auth/core';
 import {
+  bindMountsOf,
   commandOf,
   environmentOf,
   loadCompose,
@@ -112,6 +113,8 @@ function localEnvironment(s: ComposeService, addr: LocalAddresses): Record<strin
     if (!local) throw new StackError(`volume ${volume} is not declared`);
     return { target, local };
   });
+  // A bind-mounted folder (the policy file's) is the checkout's own folder here.
+  for (const { source, target } of bindMountsOf(s)) mounts.push({ target, local: source });
   return Object.fromEntries(Object.entries(environmentOf(s)).map(([k, v]) => [k, mapValue(v, addr, mounts)]));
 }
 

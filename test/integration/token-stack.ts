@@ -80,7 +80,12 @@ export async function startTokenStack(): Promise<TokenStack> {
   const authzApp = express();
   authzApp.use(
     createRegistrationApp({
-      config: { issuer: config.issuer, accessTokenTtl: config.accessTokenTtl, initialAccessToken },
+      config: {
+        issuer: config.issuer,
+        accessTokenTtl: config.accessTokenTtl,
+        initialAccessToken,
+        policy: config.policy,
+      },
       prisma,
       logger,
       revocation: authzRevocation,
@@ -93,7 +98,7 @@ export async function startTokenStack(): Promise<TokenStack> {
   mcp.server.on(
     'request',
     createMcpApp({
-      config: mcpConfig({ resource: config.resource, issuer: config.issuer }),
+      config: mcpConfig({ resource: `${mcp.base}/mcp`, issuer: config.issuer }),
       keys: keySet([signingKey]),
       logger,
       revocation: new RedisRevocationStore(mcpRedis, mcpPrisma, redisInfo.keyPrefix),
@@ -102,7 +107,7 @@ export async function startTokenStack(): Promise<TokenStack> {
 
   return {
     issuer: authz.base,
-    resource: config.resource,
+    resource: `${mcp.base}/mcp`,
     config,
     initialAccessToken,
     signingKey,

@@ -9,6 +9,7 @@ import { authzServiceEnv } from '../../services/authz/src/config.ts';
 import { mcpServiceEnv } from '../../services/mcp/src/config.ts';
 import { registrationServiceEnv } from '../../services/registration/src/config.ts';
 import {
+  bindMountsOf,
   commandOf,
   composeFile,
   environmentOf,
@@ -104,6 +105,15 @@ describe('docker-compose.yml matches what the services read', () => {
       .map(([name]) => name)
       .sort();
     expect(holders).toEqual(['authz', 'keys']);
+  });
+
+  it('authz and registration read the policy from the same folder (the checkout’s, in the local stack)', () => {
+    for (const name of ['authz', 'registration']) {
+      expect(bindMountsOf(service(compose, name)), name).toContainEqual({
+        source: join(repoRoot, 'deploy/policy'),
+        target: '/etc/mcp-auth/policy',
+      });
+    }
   });
 
   it('only the gateway publishes a port', () => {

@@ -14,6 +14,8 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   sid: string;
+  /** When the person last typed their password, seconds (OIDC auth_time; RFC 9068 §2.2.1). */
+  auth_time?: number;
 }
 
 export interface IssuedAccessToken {
@@ -31,6 +33,8 @@ export function signAccessToken(
     scopes: readonly string[];
     sid: string;
     ttlSeconds: number;
+    /** Absent for grants without a person (client_credentials) and grants older than it. */
+    authTime?: Date | null;
     now?: number;
   },
 ): IssuedAccessToken {
@@ -45,6 +49,7 @@ export function signAccessToken(
     iat,
     exp: iat + input.ttlSeconds,
     sid: input.sid,
+    ...(input.authTime ? { auth_time: Math.floor(input.authTime.getTime() / 1000) } : {}),
   };
   const token = jwt.sign(claims, key.privateKey, {
     algorithm: key.alg,

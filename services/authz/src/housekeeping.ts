@@ -5,6 +5,7 @@ export interface HousekeepingResult {
   authorizationRequests: number;
   refreshTokens: number;
   revocations: number;
+  sessions: number;
 }
 
 /** One key for every replica sharing the database. */
@@ -13,8 +14,8 @@ const LOCK_KEY = 'mcp-auth:housekeeping';
 /**
  * Deletes what can no longer be used: authorization codes and requests past their expiry (a code
  * replayed later is simply unknown, which is invalid_grant all the same), refresh tokens past
- * theirs, and revocation records past the expiry of the last token they cover (the Redis keys
- * expire by themselves).
+ * theirs, revocation records past the expiry of the last token they cover (the Redis keys
+ * expire by themselves), and sign-in sessions past their idle or absolute end.
  *
  * Several replicas run this on the same schedule. The deletes would be safe together (each is
  * idempotent), but they would scan and lock the same rows for nothing, so a transaction-scoped
@@ -35,11 +36,13 @@ export async function runHousekeeping(
       const requests = await tx.authorizationRequest.deleteMany({ where: expired });
       const refresh = await tx.refreshToken.deleteMany({ where: expired });
       const revocations = await tx.revocation.deleteMany({ where: expired });
+      const sessions = await tx.session.deleteMany({ where: expired });
       return {
         authorizationCodes: codes.count,
         authorizationRequests: requests.count,
         refreshTokens: refresh.count,
         revocations: revocations.count,
+        sessions: sessions.count,
       };
     },
     // A first run after a long stop may have much to delete; the expiresAt indexes keep it bounded.

@@ -5,8 +5,10 @@ import {
   createLogger,
   exitOnStartupError,
   loadOrCreateSigningKey,
+  loadPolicy,
   serve,
   serviceApp,
+  warnIfInsecurePublicUrl,
 } from '@mcp-auth/core';
 import { createApp } from './app.ts';
 import { authzConfigFrom, loadAuthzServiceEnv } from './config.ts';
@@ -16,6 +18,13 @@ const logger = createLogger('authz');
 try {
   const env = loadAuthzServiceEnv();
   logger.level = env.LOG_LEVEL;
+  warnIfInsecurePublicUrl(logger, env.PUBLIC_URL);
+  // Read once, before anything connects: a bad policy file stops the start with one line.
+  const policy = loadPolicy(env);
+  logger.info(
+    { scopes: [...policy.scopes.keys()], resources: policy.servers.map((s) => s.resource) },
+    'policy loaded',
+  );
   const { prisma, redis, revocation, checks, close } = await connectServices({
     env,
     logger,
@@ -39,7 +48,7 @@ try {
   const app = serviceApp(checks);
   app.use(
     createApp({
-      config: authzConfigFrom(env),
+      config: authzConfigFrom(env, policy),
       prisma,
       signingKey,
       previousKeys,

@@ -92,7 +92,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const describe = (r: SignOutResult) =>
   `signed out everywhere (${plural(r.grants, 'grant')}, ${plural(r.codes, 'unredeemed code')}, ` +
-  `${plural(r.requests, 'pending authorization request')} ended; earlier access tokens refused)`;
+  `${plural(r.sessions, 'remembered sign-in')} and pending authorization requests ended; ` +
+  'earlier access tokens refused)';
 
 async function newPassword(prompt: string): Promise<string> {
   const password = await readPassword(prompt);

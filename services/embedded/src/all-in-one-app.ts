@@ -39,6 +39,7 @@ export function createAllInOneApp(deps: {
         issuer: authzConfig.issuer,
         accessTokenTtl: authzConfig.accessTokenTtl,
         initialAccessToken: registrationInitialAccessToken,
+        policy: authzConfig.policy,
       },
       prisma,
       revocation,
@@ -57,7 +58,10 @@ export function createAllInOneApp(deps: {
   );
   app.use(
     createMcpApp({
-      config: mcpConfigFrom({ PUBLIC_URL: authzConfig.issuer, MCP_RESOURCE_URL: authzConfig.resource }),
+      config: mcpConfigFrom({
+        PUBLIC_URL: authzConfig.issuer,
+        MCP_RESOURCE_URL: authzConfig.policy.servers[0]!.resource,
+      }),
       // The same process signs and verifies: the public half of the one signing key.
       keys: keySet([signingKey, ...previousKeys]),
       logger: logger.child({ app: 'mcp' }),

@@ -6,6 +6,7 @@ import {
   loadVerificationKeys,
   serve,
   serviceApp,
+  warnIfInsecurePublicUrl,
 } from '@mcp-auth/core';
 import { createApp } from './app.ts';
 import { loadMcpServiceEnv, mcpConfigFrom } from './config.ts';
@@ -15,6 +16,7 @@ const logger = createLogger('mcp');
 async function main(): Promise<void> {
   const env = loadMcpServiceEnv();
   logger.level = env.LOG_LEVEL;
+  warnIfInsecurePublicUrl(logger, env.PUBLIC_URL);
   const config = mcpConfigFrom(env);
   const keys = await loadVerificationKeys(env.JWT_PUBLIC_KEYS_PATH);
   logger.info(

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { commonEnv, loadConfig, port, postgresUrl, revocationRedisEnv, seconds } from '@mcp-auth/core';
+import {
+  commonEnv,
+  loadConfig,
+  policyEnv,
+  port,
+  postgresUrl,
+  revocationRedisEnv,
+  seconds,
+  type Policy,
+} from '@mcp-auth/core';
 
 /**
  * RFC 7591 §3 initial access token: the bearer token the operator sends to register a
@@ -25,6 +34,8 @@ export const registrationEnv = {
   ACCESS_TOKEN_TTL: seconds(900),
   ...initialAccessTokenEnv,
   REGISTRATION_RATE_LIMIT: z.coerce.number().int().positive().default(DEFAULT_REGISTRATIONS_PER_MINUTE),
+  /** The operator's scopes (JSON or YAML): registered scopes are kept to those it declares. */
+  MCP_POLICY_PATH: policyEnv.MCP_POLICY_PATH,
 };
 
 /**
@@ -43,6 +54,8 @@ export interface RegistrationConfig {
   initialAccessToken?: string;
   /** Registrations per minute per client address (REGISTRATION_RATE_LIMIT); unset, the default. */
   registrationsPerMinute?: number;
+  /** The declared scopes (registration keeps only these) and the default scope; loaded once at start. */
+  policy: Pick<Policy, 'scopes' | 'defaultScope'>;
 }
 
 export const registrationConfigFrom = (
@@ -50,11 +63,13 @@ export const registrationConfigFrom = (
     RegistrationEnv,
     'PUBLIC_URL' | 'ACCESS_TOKEN_TTL' | 'REGISTRATION_INITIAL_ACCESS_TOKEN' | 'REGISTRATION_RATE_LIMIT'
   >,
+  policy: RegistrationConfig['policy'],
 ): RegistrationConfig => ({
   issuer: env.PUBLIC_URL,
   accessTokenTtl: env.ACCESS_TOKEN_TTL,
   initialAccessToken: env.REGISTRATION_INITIAL_ACCESS_TOKEN,
   registrationsPerMinute: env.REGISTRATION_RATE_LIMIT,
+  policy,
 });
 
 export const loadRegistrationServiceEnv = (env: NodeJS.ProcessEnv = process.env) =>

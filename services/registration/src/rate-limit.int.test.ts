@@ -4,6 +4,7 @@ import {
   createLogger,
   createPrisma,
   createRedis,
+  loadPolicy,
   PostgresRevocationStore,
   type PrismaClient,
   type Redis,
@@ -31,7 +32,12 @@ beforeAll(async () => {
     await redis.connect();
     redisClients.push(redis);
     const server = createApp({
-      config: { issuer: 'https://auth.example.test', accessTokenTtl: 900, registrationsPerMinute: LIMIT },
+      config: {
+        issuer: 'https://auth.example.test',
+        accessTokenTtl: 900,
+        registrationsPerMinute: LIMIT,
+        policy: loadPolicy({ PUBLIC_URL: 'https://auth.example.test' }),
+      },
       prisma,
       revocation: new PostgresRevocationStore(prisma),
       logger: createLogger('registration-limit-test', 'silent'),

@@ -20,7 +20,8 @@ export const flowExpired = () =>
     'Your login session has expired or is unknown. Start again from the app.',
   );
 
-const csrfFailed = (why: string) => new OAuthError('invalid_request', `CSRF check failed: ${why}`, 403);
+export const csrfFailed = (why: string) =>
+  new OAuthError('invalid_request', `CSRF check failed: ${why}`, 403);
 
 /** The request named by `request` (query or form), if it exists and has not expired. */
 export async function loadFlow(prisma: PrismaClient, requestId: unknown, now = new Date()): Promise<Flow> {

@@ -1,6 +1,5 @@
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
-import { describeScope } from './scope-descriptions.ts';
 
 export interface ConsentPageInput {
   site: string;
@@ -13,8 +12,13 @@ export interface ConsentPageInput {
   /** The redirect URI is on this computer (a native app's loopback listener, RFC 8252). */
   clientLocal: boolean;
   username: string;
+  /** Someone else at this browser can sign in instead (the sign-in may be a remembered one). */
+  switchAccountUrl: string;
   resource: string;
-  scopes: readonly string[];
+  /** The protected server's name from the policy: with several servers, which one this is. */
+  serverName?: string | undefined;
+  /** Each scope with what it lets the app do, in the operator's words (the policy). */
+  scopes: readonly { name: string; description: string }[];
 }
 
 function hint(p: ConsentPageInput): string {
@@ -26,7 +30,10 @@ function hint(p: ConsentPageInput): string {
 
 export function consentPage(p: ConsentPageInput): SafeHtml {
   const body = html`<h1 id="page-title">Allow ${p.clientName} to access your account?</h1>
-    <p class="ident">Signed in as <strong>${p.username}</strong></p>
+    <p class="ident">
+      Signed in as <strong>${p.username}</strong> ·
+      <a href="${p.switchAccountUrl}">Not you? Use another account</a>
+    </p>
     <div class="destination">
       <span class="label">After you answer, you will be sent to</span>
       <span class="host">${p.clientHost}</span>
@@ -34,11 +41,11 @@ export function consentPage(p: ConsentPageInput): SafeHtml {
     </div>
     <h2 id="scopes-title">${p.clientName} will be able to:</h2>
     <ul class="scopes" aria-labelledby="scopes-title">
-      ${p.scopes.map((s) => html`<li>${describeScope(s)}<span class="name">${s}</span></li>`)}
+      ${p.scopes.map((s) => html`<li>${s.description}<span class="name">${s.name}</span></li>`)}
     </ul>
     <dl class="details">
       <dt>MCP server</dt>
-      <dd>${p.resource}</dd>
+      <dd>${p.serverName ? html`${p.serverName} (${p.resource})` : p.resource}</dd>
     </dl>
     <form method="post" action="consent">
       <input type="hidden" name="request" value="${p.requestId}" />
