@@ -265,9 +265,10 @@ describe('a password change signs the user out everywhere', () => {
     const { id } = await stack.prisma.user.findUniqueOrThrow({ where: { username: 'bob-signout' } });
 
     const store = new RedisRevocationStore(stack.redis, stack.prisma, stack.redisInfo.keyPrefix);
+    // Each of bob's two logins above left a remembered sign-in.
     expect(
       await signOutEverywhere({ prisma: stack.prisma, revocation: store, config: stack.config }, id),
-    ).toEqual({ grants: 2, codes: 0, sessions: 0 });
+    ).toEqual({ grants: 2, codes: 0, sessions: 2 });
 
     for (const [client, tokens] of [
       [cli, viaCli],
@@ -312,7 +313,7 @@ describe('signing out everywhere covers every grant, code and pending request', 
     );
     expect(changed.code, changed.stderr).toBe(0);
     expect(changed.stdout).toContain(
-      '0 grants, 1 unredeemed code, 0 remembered sign-ins and pending authorization requests ended',
+      '0 grants, 1 unredeemed code, 2 remembered sign-ins and pending authorization requests ended',
     );
 
     expectRefused(await callMcp(stack.resource, earlier.accessToken));
