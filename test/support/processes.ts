@@ -14,8 +14,20 @@ export interface Running {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function start(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: 'pipe' });
+export function start(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  opts: { detached?: boolean } = {},
+): Running {
+  // detached: a process group of its own, as a service manager starts it, so a test can signal
+  // the process alone (SIGKILL of the owner) or its whole group (cleanup).
+  const child = spawn(command, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: 'pipe',
+    detached: opts.detached ?? false,
+  });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {

@@ -22,3 +22,4 @@ export * from './oauth-vocabulary.ts';
 export * from './service-connections.ts';
 export * from './resource.ts';
 export * from './policy/index.ts';
+export * from './owned-process.ts';

@@ -40,6 +40,16 @@ export const authzEnv = {
   SESSION_MAX_LIFETIME: seconds(7 * 24 * 3600),
   /** How often expired codes, requests, refresh tokens and revocation records are deleted. */
   HOUSEKEEPING_INTERVAL: seconds(300),
+  /**
+   * Housekeeping removes clients with no token issued for this many seconds (30 days); 0 keeps
+   * every client. Less than a day would remove clients whose person has not signed in yet.
+   */
+  CLIENT_RETENTION: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .refine((v) => v === 0 || v >= 86_400, 'must be 0 (keep clients) or at least 86400 (one day)')
+    .default(30 * 24 * 3600),
 };
 
 /**

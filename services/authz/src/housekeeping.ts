@@ -1,4 +1,5 @@
-import type { Logger, PrismaClient } from '@mcp-auth/core';
+import type { Logger, PrismaClient, RevocationStore } from '@mcp-auth/core';
+import { removeUnusedClients, type ClientRetention } from './clients/retention.ts';
 
 export interface HousekeepingResult {
   authorizationCodes: number;
@@ -55,23 +56,34 @@ export interface Housekeeping {
   stop(): Promise<void>;
 }
 
-/** Runs at start and then every `intervalSeconds`; failures are logged and retried next round. */
+/**
+ * Runs at start and then every `intervalSeconds`; failures are logged and retried next round. With
+ * `clients`, the replica that did the round also removes clients unused for the retention period.
+ */
 export function startHousekeeping(
   deps: { prisma: PrismaClient; logger: Logger },
   intervalSeconds: number,
+  clients?: ClientRetention & { revocation: RevocationStore },
 ): Housekeeping {
   let running: Promise<void> | undefined;
+  const removeClients = async () => {
+    if (!clients) return;
+    const removed = await removeUnusedClients(
+      { prisma: deps.prisma, revocation: clients.revocation },
+      clients,
+    );
+    if (removed > 0) deps.logger.info({ removed }, 'housekeeping: unused clients removed');
+  };
   const round = () => {
     running ??= runHousekeeping(deps.prisma)
-      .then(
-        (result) => {
-          if (!result) deps.logger.debug('housekeeping: another replica holds this round');
-          else if (Object.values(result).some((n) => n > 0)) {
-            deps.logger.info(result, 'housekeeping: expired records deleted');
-          }
-        },
-        (err: unknown) => deps.logger.warn({ err }, 'housekeeping failed; retrying next round'),
-      )
+      .then(async (result) => {
+        if (!result) return deps.logger.debug('housekeeping: another replica holds this round');
+        if (Object.values(result).some((n) => n > 0)) {
+          deps.logger.info(result, 'housekeeping: expired records deleted');
+        }
+        await removeClients();
+      })
+      .catch((err: unknown) => deps.logger.warn({ err }, 'housekeeping failed; retrying next round'))
       .finally(() => {
         running = undefined;
       });

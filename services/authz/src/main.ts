@@ -57,7 +57,11 @@ try {
       rateLimits: { redis, keyPrefix: env.REDIS_KEY_PREFIX },
     }),
   );
-  const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL);
+  const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL, {
+    revocation,
+    retentionSeconds: env.CLIENT_RETENTION,
+    accessTokenTtl: env.ACCESS_TOKEN_TTL,
+  });
   await serve({
     app,
     port: env.PORT,

@@ -29,7 +29,7 @@ import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
 import { initialAccessTokenEnv } from '@mcp-auth/registration/config';
 import { createAllInOneApp } from './all-in-one-app.ts';
 import { ensureFirstAdmin } from './first-admin.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './postgres.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './postgres/embedded-database.ts';
 
 const logger = createLogger('mcp-auth');
 
@@ -93,6 +93,11 @@ async function main() {
     const housekeeping = startHousekeeping(
       { prisma, logger: logger.child({ app: 'housekeeping' }) },
       authzEnv.HOUSEKEEPING_INTERVAL,
+      {
+        revocation,
+        retentionSeconds: authzEnv.CLIENT_RETENTION,
+        accessTokenTtl: authzEnv.ACCESS_TOKEN_TTL,
+      },
     );
 
     await serve({
@@ -111,7 +116,7 @@ async function main() {
       `mcp-auth is running at ${publicUrl}`,
       ...policy.servers.map((s) => `  MCP endpoint:          ${s.resource}`),
       `  authorization server:  ${publicUrl}/.well-known/oauth-authorization-server`,
-      `  database:              ${embedded ? `embedded PostgreSQL in ${env.DATA_DIR}/postgres` : 'DATABASE_URL'}`,
+      `  database:              ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : 'DATABASE_URL'}`,
       `  log in with the CLI:   npm run client -- login ${policy.servers[0]!.resource}`,
     ];
     if (admin) {

@@ -372,7 +372,7 @@ describe('consent', () => {
   it('names the client, the redirect host, the resource and each scope, with Allow and Deny', async () => {
     const { html } = await toConsent('alice', { scope: `${BASE_SCOPE} ${IDENTITY_SCOPE}` });
     expect(html).toContain('Test &lt;App&gt;');
-    expect(html).toContain('<span class="host">127.0.0.1:9876</span>');
+    expect(html).toContain('<span class="host">this computer (port 9876)</span>');
     expect(html).toContain(resource);
     expect(html).toContain(BASE_SCOPE);
     expect(html).toContain(IDENTITY_SCOPE);

@@ -1,6 +1,5 @@
 import type { Request } from 'express';
 import {
-  isLoopbackHost,
   OAuthError,
   safeEqual,
   sha256,
@@ -9,6 +8,7 @@ import {
   type PrismaClient,
   type User,
 } from '@mcp-auth/core';
+import { describeDestination } from '../pages/destination.ts';
 import { readBindingCookie } from './binding-cookie.ts';
 
 /** An authorization request in progress, as the login and consent steps see it. */
@@ -59,12 +59,12 @@ export function checkCsrf(flow: Pick<AuthorizationRequest, 'csrfToken'>, token: 
 
 /** What the pages show about the client and where the answer goes. */
 export function clientDisplay(flow: Pick<Flow, 'client' | 'redirectUri'>) {
-  const redirect = new URL(flow.redirectUri);
+  const destination = describeDestination(flow.redirectUri);
   return {
     clientName: flow.client.clientName || flow.client.id,
     clientNamed: Boolean(flow.client.clientName),
-    clientHost: redirect.host,
-    clientLocal: isLoopbackHost(redirect.hostname),
+    clientHost: destination.text,
+    clientLocal: destination.local,
   };
 }
 
