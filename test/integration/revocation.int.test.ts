@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addClient,
@@ -18,6 +19,8 @@ import {
 import { startTokenStack, type TokenStack } from './token-stack.ts';
 import { RedisRevocationStore, refreshReuseDetected } from '@mcp-auth/core';
 import { signOutEverywhere } from '../../services/authz/src/revocation/sign-out.ts';
+import { setPassword } from '../../services/authz/src/users.ts';
+import { run } from '../support/processes.ts';
 
 const counter = async (c: typeof refreshReuseDetected) => (await c.get()).values[0]?.value ?? 0;
 
@@ -262,9 +265,10 @@ describe('a password change signs the user out everywhere', () => {
     const { id } = await stack.prisma.user.findUniqueOrThrow({ where: { username: 'bob-signout' } });
 
     const store = new RedisRevocationStore(stack.redis, stack.prisma, stack.redisInfo.keyPrefix);
+    // Each of bob's two logins above left a remembered sign-in.
     expect(
       await signOutEverywhere({ prisma: stack.prisma, revocation: store, config: stack.config }, id),
-    ).toBe(2);
+    ).toEqual({ grants: 2, codes: 0, sessions: 2 });
 
     for (const [client, tokens] of [
       [cli, viaCli],
@@ -275,5 +279,101 @@ describe('a password change signs the user out everywhere', () => {
     }
     // Nobody else is signed out.
     expect((await callMcp(stack.resource, alices.accessToken)).status).toBe(200);
+  });
+});
+
+describe('signing out everywhere covers every grant, code and pending request', () => {
+  const userIdOf = async (username: string) =>
+    (await stack.prisma.user.findUniqueOrThrow({ where: { username } })).id;
+
+  it('`npm run user -- passwd`: earlier access tokens refused, even of a grant with nothing left in Postgres; earlier codes refused; later tokens accepted', async () => {
+    const carol = await addUser(stack.prisma, 'carol-passwd');
+    // A client without refresh tokens: its grant lives in Postgres only as its code.
+    const once = await addClient(stack.prisma, { clientId: 'no-refresh' }, ['authorization_code']);
+    const flow = { issuer: stack.issuer, client: once, resource: stack.resource, scope: 'mcp:tools' };
+    const earlier = await obtainTokens({ ...flow, user: carol });
+    expect(earlier.refreshToken).toBeUndefined();
+    expect((await callMcp(stack.resource, earlier.accessToken)).status).toBe(200);
+    const unredeemed = await authorize({ ...flow, user: carol });
+    const id = await userIdOf(carol.username);
+    // Housekeeping deletes the redeemed code once it expires; then nothing names that grant.
+    await stack.prisma.authorizationCode.deleteMany({ where: { userId: id, usedAt: { not: null } } });
+
+    const newPassword = 'a brand new password';
+    const changed = await run(
+      process.execPath,
+      ['--import', 'tsx', 'services/authz/src/user-cli.ts', 'passwd', carol.username],
+      {
+        DATABASE_URL: stack.databaseUrl,
+        REDIS_URL: stack.redisInfo.url,
+        REDIS_KEY_PREFIX: stack.redisInfo.keyPrefix,
+        ACCESS_TOKEN_TTL: String(stack.config.accessTokenTtl),
+      },
+      `${newPassword}\n`,
+    );
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stdout).toContain(
+      '0 grants, 1 unredeemed code, 2 remembered sign-ins and pending authorization requests ended',
+    );
+
+    expectRefused(await callMcp(stack.resource, earlier.accessToken));
+    expectOAuthError(await redeemCode(stack.issuer, once, unredeemed), 400, 'invalid_grant');
+
+    // iat has whole seconds, so tokens of the sign-out's own second are refused too (fail closed):
+    // the next login is in the following second.
+    const { notBefore } = await stack.prisma.revocation.findUniqueOrThrow({
+      where: { kind_value: { kind: 'user', value: id } },
+    });
+    await sleep(Math.max(0, (Math.floor(notBefore!.getTime() / 1000) + 1) * 1000 - Date.now()));
+    const later = await obtainTokens({ ...flow, user: { ...carol, password: newPassword } });
+    expect((await callMcp(stack.resource, later.accessToken)).status).toBe(200);
+    // It starts the real CLI, a Node process with tsx: slow on a loaded machine.
+  }, 120_000);
+
+  it('`npm run user -- signout`: earlier access tokens refused, the password unchanged', async () => {
+    const jo = await addUser(stack.prisma, 'jo-signout');
+    const flow = { issuer: stack.issuer, client: cli, resource: stack.resource, scope: 'mcp:tools' };
+    const earlier = await obtainTokens({ ...flow, user: jo });
+    const userCli = (username: string) =>
+      run(process.execPath, ['--import', 'tsx', 'services/authz/src/user-cli.ts', 'signout', username], {
+        DATABASE_URL: stack.databaseUrl,
+        REDIS_URL: stack.redisInfo.url,
+        REDIS_KEY_PREFIX: stack.redisInfo.keyPrefix,
+        ACCESS_TOKEN_TTL: String(stack.config.accessTokenTtl),
+      });
+    const [signedOut, unknown] = await Promise.all([userCli(jo.username), userCli('nobody-here')]);
+    expect(signedOut.code, signedOut.stderr).toBe(0);
+    expect(signedOut.stdout).toContain('jo-signout: signed out everywhere (1 grant,');
+    expect({ code: unknown.code, stderr: unknown.stderr.trim() }).toEqual({
+      code: 1,
+      stderr: 'error: user nobody-here does not exist',
+    });
+    expectRefused(await callMcp(stack.resource, earlier.accessToken));
+    expectOAuthError(await refreshTokens(stack.issuer, cli, earlier.refreshToken!), 400, 'invalid_grant');
+    // The same password still signs in (the authorization code flow checks it).
+    await expect(authorize({ ...flow, user: jo })).resolves.toMatchObject({ code: expect.any(String) });
+  }, 120_000);
+
+  it('someone still on the consent page after a password change cannot approve', async () => {
+    const dave = await addUser(stack.prisma, 'dave-consent');
+    const client = await addClient(stack.prisma, { clientId: 'consent-pending' });
+    const id = await userIdOf(dave.username);
+    const store = new RedisRevocationStore(stack.redis, stack.prisma, stack.redisInfo.keyPrefix);
+    await expect(
+      authorize({
+        issuer: stack.issuer,
+        client,
+        user: dave,
+        resource: stack.resource,
+        scope: 'mcp:tools',
+        beforeConsent: async () => {
+          // What `npm run user -- passwd` does, while the page is open.
+          await setPassword(stack.prisma, dave.username, 'the owner took it back');
+          await signOutEverywhere({ prisma: stack.prisma, revocation: store, config: stack.config }, id);
+          expect(await stack.prisma.authorizationRequest.count({ where: { userId: id } })).toBe(0);
+        },
+      }),
+    ).rejects.toThrow('consent: expected a 303 redirect, got 400');
+    expect(await stack.prisma.authorizationCode.count({ where: { userId: id } })).toBe(0);
   });
 });

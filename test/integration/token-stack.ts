@@ -39,6 +39,8 @@ export interface TokenStack {
   /** The operator's initial access token: registering a client_credentials client needs it. */
   initialAccessToken: string;
   signingKey: SigningKey;
+  /** For processes the test runs against the same database (the user CLI). */
+  databaseUrl: string;
   prisma: PrismaClient;
   redisInfo: TestRedis;
   /** Between both services and Redis. */
@@ -109,6 +111,7 @@ export async function startTokenStack(): Promise<TokenStack> {
     config,
     initialAccessToken,
     signingKey,
+    databaseUrl: db.url,
     prisma,
     redisInfo,
     proxy,

@@ -119,6 +119,8 @@ export async function authorize(opts: {
   resource: string;
   scope: string;
   redirectUri?: string;
+  /** Runs while the user is on the consent page, after login and before they approve. */
+  beforeConsent?: () => Promise<void>;
 }): Promise<{ code: string; verifier: string }> {
   const redirectUri = opts.redirectUri ?? REDIRECT_URI;
   const verifier = randomBytes(32).toString('base64url');
@@ -165,6 +167,7 @@ export async function authorize(opts: {
   let callback = afterLogin;
   if (afterLogin.pathname.endsWith('/oauth/consent')) {
     const consentPage = await get(afterLogin);
+    await opts.beforeConsent?.();
     callback = expectRedirect(
       await post('/oauth/consent', {
         request: requestId,

@@ -11,6 +11,7 @@ export * from './random.ts';
 export * from './scopes.ts';
 export * from './tokens.ts';
 export * from './redirect-uri.ts';
+export * from './rate-limit.ts';
 export * from './revocation.ts';
 export * from './redis.ts';
 export * from './metrics.ts';

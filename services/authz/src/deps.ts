@@ -2,6 +2,7 @@ import type {
   GuardedFetcher,
   Logger,
   PrismaClient,
+  RateLimitBackend,
   RevocationStore,
   SigningKey,
   VerificationKey,
@@ -22,6 +23,8 @@ export interface AuthzDeps {
   logger: Logger;
   /** Where revocations go: Postgres then Redis (standalone), or Postgres alone (embedded). */
   revocation: RevocationStore;
+  /** Where the login throttle counts: Redis, shared by every replica; unset, in this process. */
+  rateLimits?: RateLimitBackend;
   /**
    * How client documents (CIMD, jwks_uri) are fetched. Default: the guarded fetcher with
    * CIMD_ALLOW_PRIVATE_NETWORK; tests inject one that trusts their CA or resolves fake names.

@@ -25,7 +25,7 @@ try {
     { scopes: [...policy.scopes.keys()], resources: policy.servers.map((s) => s.resource) },
     'policy loaded',
   );
-  const { prisma, revocation, checks, close } = await connectServices({
+  const { prisma, redis, revocation, checks, close } = await connectServices({
     env,
     logger,
     whenRedisDown: 'revocations answer 503 until it is back',
@@ -47,7 +47,15 @@ try {
   // Health routes live here, not in createApp: the embedded mode serves its own.
   const app = serviceApp(checks);
   app.use(
-    createApp({ config: authzConfigFrom(env, policy), prisma, signingKey, previousKeys, logger, revocation }),
+    createApp({
+      config: authzConfigFrom(env, policy),
+      prisma,
+      signingKey,
+      previousKeys,
+      logger,
+      revocation,
+      rateLimits: { redis, keyPrefix: env.REDIS_KEY_PREFIX },
+    }),
   );
   const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL, {
     revocation,

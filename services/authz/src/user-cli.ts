@@ -11,21 +11,28 @@ import {
   type RevocationStore,
 } from '@mcp-auth/core';
 import { z } from 'zod';
-import { signOutEverywhere } from './revocation/sign-out.ts';
-import { createUser, setPassword, UserError, validatePassword, validateUsername } from './users.ts';
+import { signOutEverywhere, type SignOutResult } from './revocation/sign-out.ts';
+import { createUser, findUser, setPassword, UserError, validatePassword, validateUsername } from './users.ts';
 
 /**
- * `npm run user -- add <name>` and `npm run user -- passwd <name>`. The password comes from a
+ * `npm run user -- add <name>`, `passwd <name>` and `signout <name>`. The password comes from a
  * prompt that does not echo when run in a terminal, else from the first line of stdin (scripts:
  * `printf '%s\n' "$PW" | npm run user -- add alice`), never from the command line, where other
  * users of the machine could read it.
  */
 
-const USAGE = `usage: npm run user -- add <username>     create a user
-       npm run user -- passwd <username>  set a new password
+const USAGE = `usage: npm run user -- add <username>      create a user
+       npm run user -- passwd <username>   set a new password, and sign the user out everywhere
+       npm run user -- signout <username>  sign the user out everywhere
 The password is read from a prompt, or from the first line of stdin when it is not a terminal.
 Needs DATABASE_URL (npm run user falls back to the all-in-one database in DATA_DIR, default .data).
-passwd also signs the user out everywhere: it revokes their grants (REDIS_URL, if the servers use Redis).`;
+Signing out refuses every access token issued to the user so far and ends their grants, codes and
+pending authorization requests: set REDIS_URL (and REDIS_KEY_PREFIX, ACCESS_TOKEN_TTL) as the
+authorization server has them, if the servers use Redis.`;
+
+const COMMANDS = ['add', 'passwd', 'signout'] as const;
+type Command = (typeof COMMANDS)[number];
+const isCommand = (c: string | undefined): c is Command => COMMANDS.includes(c as Command);
 
 const EXIT_USAGE = 2;
 
@@ -35,48 +42,63 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if ((command !== 'add' && command !== 'passwd') || !username || rest.length > 0) {
+  if (!isCommand(command) || !username || rest.length > 0) {
     console.error(USAGE);
     return EXIT_USAGE;
   }
   validateUsername(username);
   const env = loadConfig({
     DATABASE_URL: postgresUrl,
-    // For `passwd`: where the revocation set lives (as the authorization server is configured;
+    // For `passwd` and `signout`: where the revocation set lives (as the authorization server is configured;
     // without Redis, as in the all-in-one mode, Postgres alone).
     REDIS_URL: redisUrl.optional(),
     REDIS_KEY_PREFIX: z.string().min(1).default('mcp-auth:'),
     ACCESS_TOKEN_TTL: seconds(900),
   });
-  const password = await readPassword(
-    command === 'add' ? `Password for new user ${username}: ` : `New password for ${username}: `,
-  );
-  validatePassword(password);
-
+  // Nothing connects before the first query, so a password is asked for before any connection.
   const prisma = createPrisma(env.DATABASE_URL, { max: 1 });
   const redis = env.REDIS_URL ? createRedis(env.REDIS_URL) : undefined;
+  const signOut = async (userId: string) => {
+    await redis?.connect();
+    const revocation: RevocationStore = redis
+      ? new RedisRevocationStore(redis, prisma, env.REDIS_KEY_PREFIX)
+      : new PostgresRevocationStore(prisma);
+    return signOutEverywhere(
+      { prisma, revocation, config: { accessTokenTtl: env.ACCESS_TOKEN_TTL } },
+      userId,
+    );
+  };
   try {
     if (command === 'add') {
-      await createUser(prisma, username, password);
+      await createUser(prisma, username, await newPassword(`Password for new user ${username}: `));
       console.log(`created user ${username}`);
-    } else {
+    } else if (command === 'passwd') {
+      const password = await newPassword(`New password for ${username}: `);
       const user = await setPassword(prisma, username, password);
-      await redis?.connect();
-      const revocation: RevocationStore = redis
-        ? new RedisRevocationStore(redis, prisma, env.REDIS_KEY_PREFIX)
-        : new PostgresRevocationStore(prisma);
       // A new password is often the answer to a stolen one: the old sessions end too.
-      const ended = await signOutEverywhere(
-        { prisma, revocation, config: { accessTokenTtl: env.ACCESS_TOKEN_TTL } },
-        user.id,
-      );
-      console.log(`password changed for ${username}; ${ended} session${ended === 1 ? '' : 's'} signed out`);
+      console.log(`password changed for ${username}; ${describe(await signOut(user.id))}`);
+    } else {
+      const user = await findUser(prisma, username);
+      console.log(`${username}: ${describe(await signOut(user.id))}`);
     }
   } finally {
     redis?.disconnect();
     await prisma.$disconnect();
   }
   return 0;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+const describe = (r: SignOutResult) =>
+  `signed out everywhere (${plural(r.grants, 'grant')}, ${plural(r.codes, 'unredeemed code')}, ` +
+  `${plural(r.sessions, 'remembered sign-in')} and pending authorization requests ended; ` +
+  'earlier access tokens refused)';
+
+async function newPassword(prompt: string): Promise<string> {
+  const password = await readPassword(prompt);
+  validatePassword(password);
+  return password;
 }
 
 async function readPassword(prompt: string): Promise<string> {

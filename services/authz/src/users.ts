@@ -52,3 +52,10 @@ export async function setPassword(prisma: PrismaClient, username: string, passwo
     throw err;
   }
 }
+
+export async function findUser(prisma: PrismaClient, username: string): Promise<User> {
+  validateUsername(username);
+  const user = await prisma.user.findUnique({ where: { username } });
+  if (!user) throw new UserError(`user ${username} does not exist`);
+  return user;
+}

@@ -4,6 +4,7 @@ import type { RegistrationDeps } from './deps.ts';
 import { deleteRegistration } from './endpoints/delete.ts';
 import { readRegistration } from './endpoints/read.ts';
 import { register } from './endpoints/register.ts';
+import { registrationRateLimit } from './rate-limit.ts';
 import { updateRegistration } from './endpoints/update.ts';
 import { requireJson } from './require-json.ts';
 
@@ -24,7 +25,7 @@ export function createApp(deps: RegistrationDeps): express.Express {
 
   // Browser-based MCP clients register from their own origin.
   app.use('/oauth/register', publicCors(['POST', 'GET', 'PUT', 'DELETE'], ['WWW-Authenticate']));
-  app.post('/oauth/register', ...json, register(deps));
+  app.post('/oauth/register', registrationRateLimit(deps), ...json, register(deps));
   app.get('/oauth/register/:client_id', readRegistration(deps));
   app.put('/oauth/register/:client_id', ...json, updateRegistration(deps));
   app.delete('/oauth/register/:client_id', deleteRegistration(deps));

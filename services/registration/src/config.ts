@@ -19,6 +19,13 @@ export const initialAccessTokenEnv = {
   REGISTRATION_INITIAL_ACCESS_TOKEN: z.string().min(32).optional(),
 };
 
+/**
+ * Registrations a client address may make per minute, counted by the service itself (shared by
+ * its replicas through Redis) behind the gateway's stricter limit. Generous: many people behind
+ * one NAT or company proxy share an address.
+ */
+export const DEFAULT_REGISTRATIONS_PER_MINUTE = 60;
+
 export const registrationEnv = {
   ...commonEnv,
   PORT: port(3001),
@@ -26,6 +33,7 @@ export const registrationEnv = {
   /** The authorization server's access token lifetime: how long a deleted client's tokens need revoking. */
   ACCESS_TOKEN_TTL: seconds(900),
   ...initialAccessTokenEnv,
+  REGISTRATION_RATE_LIMIT: z.coerce.number().int().positive().default(DEFAULT_REGISTRATIONS_PER_MINUTE),
   /** The operator's scopes (JSON or YAML): registered scopes are kept to those it declares. */
   MCP_POLICY_PATH: policyEnv.MCP_POLICY_PATH,
 };
@@ -44,17 +52,23 @@ export interface RegistrationConfig {
   accessTokenTtl: number;
   /** Required (as a bearer token) to register a client_credentials client; unset, none can be. */
   initialAccessToken?: string;
+  /** Registrations per minute per client address (REGISTRATION_RATE_LIMIT); unset, the default. */
+  registrationsPerMinute?: number;
   /** The declared scopes (registration keeps only these) and the default scope; loaded once at start. */
   policy: Pick<Policy, 'scopes' | 'defaultScope'>;
 }
 
 export const registrationConfigFrom = (
-  env: Pick<RegistrationEnv, 'PUBLIC_URL' | 'ACCESS_TOKEN_TTL' | 'REGISTRATION_INITIAL_ACCESS_TOKEN'>,
+  env: Pick<
+    RegistrationEnv,
+    'PUBLIC_URL' | 'ACCESS_TOKEN_TTL' | 'REGISTRATION_INITIAL_ACCESS_TOKEN' | 'REGISTRATION_RATE_LIMIT'
+  >,
   policy: RegistrationConfig['policy'],
 ): RegistrationConfig => ({
   issuer: env.PUBLIC_URL,
   accessTokenTtl: env.ACCESS_TOKEN_TTL,
   initialAccessToken: env.REGISTRATION_INITIAL_ACCESS_TOKEN,
+  registrationsPerMinute: env.REGISTRATION_RATE_LIMIT,
   policy,
 });
 

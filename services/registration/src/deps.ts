@@ -1,4 +1,4 @@
-import type { Logger, PrismaClient, RevocationStore } from '@mcp-auth/core';
+import type { Logger, PrismaClient, RateLimitBackend, RevocationStore } from '@mcp-auth/core';
 import type { RegistrationConfig } from './config.ts';
 
 /** Everything the registration service needs; main.ts wires real ones, tests their own. */
@@ -8,4 +8,6 @@ export interface RegistrationDeps {
   logger: Logger;
   /** Where deleting a client revokes the tokens it still holds. */
   revocation: RevocationStore;
+  /** Where the registration limit counts: Redis, shared by every replica; unset, in this process. */
+  rateLimits?: RateLimitBackend;
 }

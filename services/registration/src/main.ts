@@ -20,14 +20,22 @@ async function main() {
   warnIfInsecurePublicUrl(logger, env.PUBLIC_URL);
   // Read once at start; a bad policy file stops the start with one line.
   const policy = loadPolicy(env);
-  const { prisma, revocation, checks, close } = await connectServices({
+  const { prisma, redis, revocation, checks, close } = await connectServices({
     env,
     logger,
     whenRedisDown: 'client deletion answers 503 until it is back',
   });
 
   const app = serviceApp(checks);
-  app.use(createApp({ config: registrationConfigFrom(env, policy), prisma, logger, revocation }));
+  app.use(
+    createApp({
+      config: registrationConfigFrom(env, policy),
+      prisma,
+      logger,
+      revocation,
+      rateLimits: { redis, keyPrefix: env.REDIS_KEY_PREFIX },
+    }),
+  );
   await serve({
     app,
     port: env.PORT,

@@ -1,52 +1,80 @@
 import { describe, expect, it } from 'vitest';
-import { LoginThrottle } from './login-throttle.ts';
+import { LoginThrottle, type Admission } from './login-throttle.ts';
+
+/** The in-process throttle (all-in-one mode); the Redis-shared one is tested in authorize.int.test.ts. */
+const make = () => new LoginThrottle(undefined, { perUser: 3, perAddress: 5, maxWaitMs: 10_000 });
+
+async function fail(throttle: LoginThrottle, address: string, username: string): Promise<Admission> {
+  const admission = await throttle.admit(address, username);
+  await admission.attempt?.finish('failure');
+  return admission;
+}
+
+/** Attempts at once, each ending with `outcome` after every one has asked to start. */
+async function concurrently(throttle: LoginThrottle, n: number, outcome: 'success' | 'failure') {
+  let release!: () => void;
+  const started = new Promise<void>((resolve) => (release = resolve));
+  const admissions = Array.from({ length: n }, async () => {
+    const admission = await throttle.admit('1.2.3.4', 'alice');
+    await started;
+    await admission.attempt?.finish(outcome);
+    return admission;
+  });
+  // Let every admission reach its first decision before any attempt ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  release();
+  return Promise.all(admissions);
+}
 
 describe('login throttle', () => {
-  const make = () => {
-    let clock = 1_000_000;
-    const throttle = new LoginThrottle({ windowMs: 60_000, perUser: 3, perAddress: 5, now: () => clock });
-    return { throttle, advance: (ms: number) => (clock += ms) };
-  };
-
-  it('blocks a username from an address after the allowed failures, until the window passes', () => {
-    const { throttle, advance } = make();
-    for (let i = 0; i < 3; i++) {
-      expect(throttle.retryAfter('1.2.3.4', 'alice')).toBe(0);
-      throttle.recordFailure('1.2.3.4', 'alice');
-      advance(1000);
+  it('refuses a username from an address after its failures, with the seconds to wait', async () => {
+    const throttle = make();
+    for (let i = 0; i < 3; i++) expect((await fail(throttle, '1.2.3.4', 'alice')).attempt).toBeDefined();
+    for (const name of ['alice', 'ALICE']) {
+      const refused = await throttle.admit('1.2.3.4', name);
+      expect(refused.retryAfter).toBeGreaterThan(800);
+      expect(refused.retryAfter).toBeLessThanOrEqual(900);
     }
-    expect(throttle.retryAfter('1.2.3.4', 'alice')).toBe(57);
-    expect(throttle.retryAfter('1.2.3.4', 'ALICE')).toBe(57);
-    // Another address is not blocked for the same person: no lock-out of the victim.
-    expect(throttle.retryAfter('5.6.7.8', 'alice')).toBe(0);
-    advance(57_000);
-    expect(throttle.retryAfter('1.2.3.4', 'alice')).toBe(0);
+    // Another address is not the attacker's.
+    expect((await throttle.admit('5.6.7.8', 'alice')).attempt).toBeDefined();
   });
 
-  it('blocks an address that tries many usernames', () => {
-    const { throttle } = make();
-    for (const name of ['a', 'b', 'c', 'd', 'e']) throttle.recordFailure('1.2.3.4', name);
-    expect(throttle.retryAfter('1.2.3.4', 'f')).toBeGreaterThan(0);
-    expect(throttle.retryAfter('9.9.9.9', 'f')).toBe(0);
+  it('refuses an address after failures across usernames', async () => {
+    const throttle = make();
+    for (const name of ['a', 'b', 'c', 'd', 'e']) await fail(throttle, '1.2.3.4', name);
+    expect((await throttle.admit('1.2.3.4', 'f')).retryAfter).toBeGreaterThan(0);
+    expect((await throttle.admit('9.9.9.9', 'f')).attempt).toBeDefined();
   });
 
-  it('forgets a username’s failures after a successful login, and the attempt that succeeded', () => {
-    const { throttle } = make();
-    for (let i = 0; i < 3; i++) throttle.recordFailure('1.2.3.4', 'alice');
-    throttle.recordSuccess('1.2.3.4', 'alice');
-    expect(throttle.retryAfter('1.2.3.4', 'alice')).toBe(0);
-    // Address: 3 failures, of which the last was the successful attempt → 2 remain; 3 more block.
-    for (const name of ['b', 'c']) throttle.recordFailure('1.2.3.4', name);
-    expect(throttle.retryAfter('1.2.3.4', 'z')).toBe(0);
-    throttle.recordFailure('1.2.3.4', 'd');
-    expect(throttle.retryAfter('1.2.3.4', 'z')).toBeGreaterThan(0);
+  it('does not count a success, and a success clears that username’s failures', async () => {
+    const throttle = make();
+    for (let i = 0; i < 2; i++) await fail(throttle, '1.2.3.4', 'alice');
+    for (let i = 0; i < 5; i++) {
+      const ok = await throttle.admit('1.2.3.4', 'alice');
+      await ok.attempt!.finish('success');
+    }
+    for (let i = 0; i < 3; i++) expect((await fail(throttle, '1.2.3.4', 'alice')).attempt).toBeDefined();
+    expect((await throttle.admit('1.2.3.4', 'alice')).retryAfter).toBeGreaterThan(0);
   });
 
-  it('keeps memory bounded', () => {
-    const throttle = new LoginThrottle({ maxEntries: 10 });
-    for (let i = 0; i < 1000; i++) throttle.recordFailure(`10.0.${i >> 8}.${i & 255}`, 'x');
-    expect((throttle as unknown as { failures: Map<string, number[]> }).failures.size).toBeLessThanOrEqual(
-      10,
-    );
+  it('lets 10 simultaneous correct logins through: attempts in flight wait, they are not failures', async () => {
+    const admissions = await concurrently(make(), 10, 'success');
+    expect(admissions.filter((a) => a.attempt).length).toBe(10);
+  });
+
+  it('cuts 10 simultaneous wrong guesses at the limit', async () => {
+    const throttle = make();
+    const admissions = await concurrently(throttle, 10, 'failure');
+    expect(admissions.filter((a) => a.attempt).length).toBe(3);
+    expect(admissions.filter((a) => a.retryAfter! > 0).length).toBe(7);
+  });
+
+  it('frees the slot of an attempt that ended in an error, without counting a failure', async () => {
+    const throttle = make();
+    for (let i = 0; i < 3; i++) {
+      const admission = await throttle.admit('1.2.3.4', 'alice');
+      await admission.attempt!.finish('abandoned');
+    }
+    expect((await throttle.admit('1.2.3.4', 'alice')).attempt).toBeDefined();
   });
 });

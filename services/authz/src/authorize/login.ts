@@ -52,8 +52,9 @@ export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHa
 
     const address = req.ip ?? 'unknown';
     const username = form.username ?? '';
-    const wait = throttle.retryAfter(address, username);
-    if (wait > 0) {
+    const admission = await throttle.admit(address, username);
+    if (admission.retryAfter !== undefined) {
+      const wait = admission.retryAfter;
       deps.logger.warn({ clientId: flow.clientId, address }, 'login throttled');
       const minutes = Math.ceil(wait / 60);
       const error = `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
@@ -62,9 +63,11 @@ export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHa
       });
     }
 
-    // Counted as a failure before the (slow) password check, so parallel guesses all count.
-    throttle.recordFailure(address, username);
-    const user = await authenticate(deps.prisma, form.username, form.password);
+    const user = await authenticate(deps.prisma, form.username, form.password).catch(async (err: unknown) => {
+      await admission.attempt.finish('abandoned');
+      throw err;
+    });
+    await admission.attempt.finish(user ? 'success' : 'failure');
     if (!user) {
       deps.logger.info({ clientId: flow.clientId, address }, 'login failed');
       return sendPage(res, 401, render(deps, flow, { username: form.username, error: INCORRECT }), {
@@ -85,7 +88,6 @@ export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHa
       data: { userId: user.id, authTime },
     });
     if (bound.count !== 1) throw flowExpired();
-    throttle.recordSuccess(address, username);
     deps.logger.info({ userId: user.id, clientId: flow.clientId }, 'login succeeded');
 
     const key = { userId: user.id, clientId: flow.clientId, resource: flow.resource };

@@ -22,7 +22,7 @@ export function authorizeRouter(deps: AuthzContext): Router {
   router.get('/oauth/authorize', rejectNul, authorize);
   router.post('/oauth/authorize', form, authorize);
   router.get('/oauth/login', rejectNul, showLogin(deps));
-  router.post('/oauth/login', form, submitLogin(deps, new LoginThrottle()));
+  router.post('/oauth/login', form, submitLogin(deps, new LoginThrottle(deps.rateLimits)));
   router.get('/oauth/consent', rejectNul, showConsent(deps));
   router.post('/oauth/consent', form, submitConsent(deps));
   router.get('/oauth/logout', rejectNul, showLogout(deps));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REVOCATION_MARGIN_SECONDS } from '@mcp-auth/core';
-import { accessTokenEntry, familyEntry } from './entries.ts';
+import { accessTokenEntry, familyEntry, signOutEntry } from './entries.ts';
 
 describe('revocation entries', () => {
   it('keeps an access token revoked until it expires, plus the margin', () => {
@@ -16,6 +16,16 @@ describe('revocation entries', () => {
     expect(familyEntry('f', { accessTokenTtl: 900 }, now)).toEqual({
       kind: 'sid',
       value: 'f',
+      expiresAt: new Date(now + (900 + REVOCATION_MARGIN_SECONDS) * 1000),
+    });
+  });
+
+  it('refuses what a user was issued up to the sign-out, as long as any of it can live', () => {
+    const now = Date.UTC(2026, 0, 1);
+    expect(signOutEntry('u', { accessTokenTtl: 900 }, now)).toEqual({
+      kind: 'user',
+      value: 'u',
+      notBefore: new Date(now),
       expiresAt: new Date(now + (900 + REVOCATION_MARGIN_SECONDS) * 1000),
     });
   });

@@ -21,3 +21,18 @@ export const familyEntry = (
   value: familyId,
   expiresAt: new Date(now + (config.accessTokenTtl + REVOCATION_MARGIN_SECONDS) * 1000),
 });
+
+/**
+ * A sign-out everywhere: every token of the user (`sub`) issued up to now is refused, whatever
+ * its grant. None of them outlives now + the access token lifetime, nor then does the entry.
+ */
+export const signOutEntry = (
+  userId: string,
+  config: Pick<AuthzConfig, 'accessTokenTtl'>,
+  now = Date.now(),
+): RevocationEntry => ({
+  kind: 'user',
+  value: userId,
+  notBefore: new Date(now),
+  expiresAt: new Date(now + (config.accessTokenTtl + REVOCATION_MARGIN_SECONDS) * 1000),
+});
