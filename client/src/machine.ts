@@ -3,7 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
 import { CliError } from './errors.ts';
 import { probeChallenge } from './login-flow.ts';
 import { CLIENT_NAME, StoreOAuthProvider } from './provider.ts';
@@ -38,7 +41,8 @@ export async function readClientSecret(
     if (!secret) throw new CliError(`the client secret file ${machine.secretFile} is empty`);
   } else if (machine.secretEnv !== undefined) {
     secret = env[machine.secretEnv];
-    if (!secret) throw new CliError(`the environment variable ${machine.secretEnv} (client secret) is not set`);
+    if (!secret)
+      throw new CliError(`the environment variable ${machine.secretEnv} (client secret) is not set`);
   }
   return secret;
 }

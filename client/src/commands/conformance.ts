@@ -53,7 +53,11 @@ const contextSchema = z.union([
       client_id: z.string().min(1),
       private_key_pem: z.string().min(1),
     })
-    .transform((c) => ({ kind: 'machine' as const, clientId: c.client_id, privateKeyPem: c.private_key_pem })),
+    .transform((c) => ({
+      kind: 'machine' as const,
+      clientId: c.client_id,
+      privateKeyPem: c.private_key_pem,
+    })),
   z
     .looseObject({
       name: z.literal('auth/client-credentials-basic'),
@@ -82,7 +86,10 @@ async function seedPreRegisteredClient(
 ): Promise<void> {
   await store.update(serverUrl, (current) => ({
     ...current,
-    clientInformation: { client_id: context.clientId, ...(context.secret ? { client_secret: context.secret } : {}) },
+    clientInformation: {
+      client_id: context.clientId,
+      ...(context.secret ? { client_secret: context.secret } : {}),
+    },
   }));
 }
 
