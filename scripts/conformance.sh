@@ -67,7 +67,8 @@ plan() {
       /^Client scenarios/ { client = 1; next }
       /^[A-Z]/ { client = 0 }
       client && $2 ~ /^auth\// {
-        print v, $2, ($3 == "[2026-07-28]" ? "--spec-version 2025-11-25 --force" : "")
+        # No trailing blank: xargs -L would join the next line to this one.
+        print v " " $2 ($3 == "[2026-07-28]" ? " --spec-version 2025-11-25 --force" : "")
       }'
 }
 
@@ -108,7 +109,8 @@ for version in "$current" "$prerelease"; do
       failed=$((failed + 1))
       status=1
       echo "  FAILED on $version: $scenario (log follows)"
-      sed 's/\x1b\[[0-9;]*m//g' "$logs/$version-${scenario//\//_}.log" | grep -E 'FAILURE|WARNING|EXITED|mcp-auth:|timed out' | sed 's/^/    /'
+      sed 's/\x1b\[[0-9;]*m//g' "$logs/$version-${scenario//\//_}.log" |
+        grep -E 'FAILURE|EXITED|mcp-auth:|timed out|Passed:' | sed 's/^/    /' || true
     fi
   done < <(sort -k3 "$logs/results")
   echo "conformance $version: $passed passed, $known known failures, $failed unexpected failures"

@@ -112,6 +112,8 @@ export interface LoopbackLoginOptions {
  * redirect URIs without the port, so it stays valid.
  */
 export async function logInThroughLoopback(options: LoopbackLoginOptions): Promise<StoredTokens> {
+  // A person's login replaces a machine login (client_credentials) and its client id for this server.
+  await options.store.update(options.serverUrl, (current) => (current?.machine ? {} : current));
   let provider: StoreOAuthProvider | undefined;
   const listener = await startLoopbackListener({
     timeoutMs: options.timeoutMs,
