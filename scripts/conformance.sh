@@ -9,7 +9,8 @@
 #     (--spec-version 2025-11-25 --force): at 2026-07-28 the suite's MCP server speaks the stateless
 #     protocol (SEP-2575, no initialize), which the MCP SDK the CLI is pinned to does not; the
 #     authorization checks are the same at either wire.
-# Scenarios run in parallel (CONFORMANCE_JOBS, default 4), each with its own servers on free ports. The
+# Scenarios run in parallel (CONFORMANCE_JOBS, default 4), each with its own servers on free ports and
+# CONFORMANCE_TIMEOUT_MS (default 180000) for the client to finish. The
 # exit status is 1 when a scenario fails that is not listed below as a known failure (with the reason).
 # MCP_CONFORMANCE names the suite's runner (it needs Node 22 and installs it); by default the
 # `shared/tools/mcp-conformance` next to the repository or its parent. `--have-runner` only says
@@ -38,6 +39,9 @@ fi
 current=${MCP_CONFORMANCE_CURRENT:-0.1.16}
 prerelease=${MCP_CONFORMANCE_PRERELEASE:-0.2.0-alpha.12}
 jobs=${CONFORMANCE_JOBS:-4}
+# How long the suite lets one client run (ms). Generous: on a starved machine the CLI's start-up through tsx
+# alone can take a minute.
+timeout_ms=${CONFORMANCE_TIMEOUT_MS:-180000}
 
 # Known failures, as "<version> <scenario>", each with why. Everything else must pass.
 known_failures=(
@@ -78,14 +82,14 @@ run_one() {
   local log
   log="$logs/$version-${scenario//\//_}.log"
   if MCP_CONFORMANCE_VERSION=$version "$runner" client --command "$client_command" \
-    --scenario "$scenario" --timeout 120000 "$@" >"$log" 2>&1; then
+    --scenario "$scenario" --timeout "$timeout_ms" "$@" >"$log" 2>&1; then
     echo "pass $version $scenario" >>"$logs/results"
   else
     echo "fail $version $scenario" >>"$logs/results"
   fi
 }
 export -f run_one
-export runner logs client_command
+export runner logs client_command timeout_ms
 
 # The first run of a version installs it: do that before the parallel runs race for it.
 { plan "$current"; plan "$prerelease"; } >"$logs/plan"

@@ -159,6 +159,7 @@ describe('StoreOAuthProvider', () => {
 describe('checkMetadataIssuer (RFC 8414 §3.3)', () => {
   const state = (authorizationServerUrl: string, issuer: string) => ({
     authorizationServerUrl,
+    resourceMetadata: { resource: SERVER, authorization_servers: [authorizationServerUrl] },
     authorizationServerMetadata: { ...discovery.authorizationServerMetadata, issuer },
   });
 
@@ -169,6 +170,9 @@ describe('checkMetadataIssuer (RFC 8414 §3.3)', () => {
     // The SDK spells a bare origin with a trailing slash when it falls back to the server's origin.
     expect(() => checkMetadataIssuer(state('https://as.example/', 'https://as.example'))).not.toThrow();
     expect(() => checkMetadataIssuer({ authorizationServerUrl: 'https://as.example' })).not.toThrow();
+    // No RFC 9728 metadata (2025-03-26 servers): the MCP server's origin hosts the metadata, no issuer was named.
+    const { resourceMetadata: _none, ...legacy } = state('https://mcp.example/', 'https://mcp.example/oauth');
+    expect(() => checkMetadataIssuer(legacy)).not.toThrow();
   });
 
   it.each([

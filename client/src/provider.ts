@@ -47,12 +47,16 @@ function sameIssuer(advertised: string, stated: string): boolean {
 
 /**
  * RFC 8414 §3.3 (and OpenID Connect Discovery §4.3): the metadata's `issuer` must be the issuer whose
- * well-known URL it was fetched from; otherwise it must not be used (SEP-2468). Without this check a
+ * well-known URL it was fetched from, as the protected resource metadata named it; otherwise it must not be
+ * used (SEP-2468). Without this check a
  * server could hand out another server's endpoints, or name an issuer that RFC 9207 `iss` would then match.
  */
 export function checkMetadataIssuer(state: OAuthDiscoveryState): void {
   const stated = state.authorizationServerMetadata?.issuer;
   if (stated === undefined || sameIssuer(state.authorizationServerUrl, stated)) return;
+  // Without RFC 9728 metadata naming it, the SDK falls back to the 2025-03-26 rule (the MCP server's origin
+  // hosts the authorization server's metadata): no issuer was named, so there is none to compare with.
+  if (!state.resourceMetadata?.authorization_servers?.includes(state.authorizationServerUrl)) return;
   throw new CliError(
     `the authorization server metadata fetched for ${state.authorizationServerUrl} names issuer ${stated}; refusing to use it (RFC 8414 §3.3)`,
   );
