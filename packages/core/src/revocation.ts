@@ -8,13 +8,16 @@ import type { AccessTokenClaims } from './tokens.ts';
  * service asks on every request. Postgres holds the durable record; Redis, when present, is the
  * fast copy that the MCP service reads.
  */
-/** What identifies an access token for revocation: itself, its grant, and its client. */
-export type RevocationSubject = Pick<AccessTokenClaims, 'jti' | 'sid' | 'client_id'>;
+/**
+ * What identifies an access token for revocation: itself, its grant, its client, and its subject
+ * with the time it was issued (for a sign-out everywhere).
+ */
+export type RevocationSubject = Pick<AccessTokenClaims, 'jti' | 'sid' | 'client_id' | 'sub' | 'iat'>;
 
 export interface RevocationChecker {
   /**
    * True when the token (`jti`), its grant family (`sid`) or its client (deleted: RFC 7592 §2.3) is
-   * revoked. Rejects with RevocationUnavailableError when the store cannot answer: callers fail
+   * revoked, or its subject was signed out everywhere at or after its `iat`. Rejects with RevocationUnavailableError when the store cannot answer: callers fail
    * closed.
    */
   isRevoked(token: RevocationSubject): Promise<boolean>;
@@ -27,13 +30,61 @@ export interface RevocationChecker {
  */
 export const REVOCATION_MARGIN_SECONDS = 60;
 
-export interface RevocationEntry {
-  /** jti: one access token; sid: a grant family; client: every token of a deleted client. */
-  kind: 'jti' | 'sid' | 'client';
-  value: string;
-  /** When the last token this entry covers expires; the entry is useless after that. */
-  expiresAt: Date;
+/**
+ * jti: one access token; sid: a grant family; client: every token of a deleted client (value: the
+ * id of each); user: every token of a subject issued up to `notBefore` (value: the `sub`).
+ */
+export type RevocationEntry =
+  | {
+      kind: 'jti' | 'sid' | 'client';
+      value: string;
+      /** When the last token this entry covers expires; the entry is useless after that. */
+      expiresAt: Date;
+    }
+  | {
+      kind: 'user';
+      value: string;
+      expiresAt: Date;
+      /** The sign-out time: a token whose `iat` is not after it is refused. */
+      notBefore: Date;
+    };
+
+/**
+ * `iat` has whole seconds, so a sign-out at 12.7 s refuses every token with `iat` ≤ 12, including
+ * one issued at 12.9 s, after it: failing closed within that second, never open.
+ */
+const notBeforeSeconds = (notBefore: Date) => Math.floor(notBefore.getTime() / 1000);
+
+/**
+ * The Redis key of one entry. The authorization server writes these keys and every resource
+ * server reads them: this is the one place that names them.
+ */
+export const revocationKey = (keyPrefix: string, kind: RevocationEntry['kind'], value: string) =>
+  `${keyPrefix}revoked:${kind}:${value}`;
+
+/** Present once the Redis copy holds every entry of the durable record. */
+export const revocationCompleteKey = (keyPrefix: string) => `${keyPrefix}revoked:complete`;
+
+/** The keys that can revoke one token, in the order `revokedByEntries` reads their values. */
+export const revocationKeysOf = (keyPrefix: string, token: RevocationSubject): string[] => [
+  revocationKey(keyPrefix, 'jti', token.jti),
+  revocationKey(keyPrefix, 'sid', token.sid),
+  revocationKey(keyPrefix, 'client', token.client_id),
+  revocationKey(keyPrefix, 'user', token.sub),
+];
+
+/**
+ * Reads the values of `revocationKeysOf`: a `jti`, `sid` or `client` key revokes by existing; a
+ * `user` key holds the sign-out second, and revokes the tokens issued up to it.
+ */
+export function revokedByEntries(values: readonly (string | null)[], token: RevocationSubject): boolean {
+  const [jti, sid, client, user] = values;
+  if (jti || sid || client) return true;
+  return user != null && token.iat <= Number(user);
 }
+
+/** What the Redis key of an entry holds (see revokedByEntries). */
+const fastValue = (e: RevocationEntry) => (e.kind === 'user' ? String(notBeforeSeconds(e.notBefore)) : '1');
 
 export interface RevocationStore extends RevocationChecker {
   /** Durable first, then fast; resolves only when both hold the entries. */
@@ -47,16 +98,42 @@ export class RevocationUnavailableError extends Error {
 }
 
 async function recordDurably(prisma: PrismaClient, entries: readonly RevocationEntry[]): Promise<void> {
-  // Upsert keeps the later expiry when the same token is revoked twice.
+  // GREATEST keeps the later expiry and the later sign-out when an entry is recorded twice: a
+  // background retry of an older sign-out must not move a newer one back (GREATEST skips NULLs).
   await prisma.$transaction(
-    entries.map((e) =>
-      prisma.revocation.upsert({
-        where: { kind_value: { kind: e.kind, value: e.value } },
-        create: e,
-        update: { expiresAt: e.expiresAt },
-      }),
-    ),
+    entries.map((e) => {
+      const notBefore = e.kind === 'user' ? e.notBefore : null;
+      return prisma.$executeRaw`
+        INSERT INTO "revocations" ("kind", "value", "expiresAt", "notBefore")
+        VALUES (${e.kind}, ${e.value}, ${e.expiresAt}, ${notBefore})
+        ON CONFLICT ("kind", "value") DO UPDATE SET
+          "expiresAt" = GREATEST("revocations"."expiresAt", EXCLUDED."expiresAt"),
+          "notBefore" = GREATEST("revocations"."notBefore", EXCLUDED."notBefore")`;
+    }),
   );
+}
+
+/**
+ * Sets a sign-out key unless it already holds a later sign-out (a background retry of an older one
+ * must not move it back); the later sign-out also has the later expiry, so its TTL stands.
+ */
+const KEEP_LATER_SIGN_OUT = `
+local current = tonumber(redis.call('GET', KEYS[1]))
+if current and current >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+/** A durable row as an entry; a row of an unknown kind (written by a newer version) is skipped. */
+function entryOfRow(row: {
+  kind: string;
+  value: string;
+  expiresAt: Date;
+  notBefore: Date | null;
+}): RevocationEntry[] {
+  const { kind, value, expiresAt, notBefore } = row;
+  if (kind === 'user') return notBefore ? [{ kind, value, expiresAt, notBefore }] : [];
+  if (kind === 'jti' || kind === 'sid' || kind === 'client') return [{ kind, value, expiresAt }];
+  return [];
 }
 
 /** Postgres alone: the embedded mode, which has no Redis. */
@@ -75,6 +152,8 @@ export class PostgresRevocationStore implements RevocationStore {
             { kind: 'jti', value: token.jti },
             { kind: 'sid', value: token.sid },
             { kind: 'client', value: token.client_id },
+            // Same rule as revokedByEntries: a sign-out at 12.7 s covers iat 12 (12.0 s ≤ 12.7 s).
+            { kind: 'user', value: token.sub, notBefore: { gte: new Date(token.iat * 1000) } },
           ],
           expiresAt: { gt: new Date() },
         },
@@ -107,11 +186,7 @@ export class RedisRevocationStore implements RevocationStore {
     private readonly keyPrefix = 'mcp-auth:',
     private readonly logger?: Logger,
   ) {
-    this.marker = `${keyPrefix}revoked:complete`;
-  }
-
-  private key(kind: RevocationEntry['kind'], value: string): string {
-    return `${this.keyPrefix}revoked:${kind}:${value}`;
+    this.marker = revocationCompleteKey(keyPrefix);
   }
 
   async revoke(entries: readonly RevocationEntry[]): Promise<void> {
@@ -131,7 +206,10 @@ export class RedisRevocationStore implements RevocationStore {
     const pipeline = this.redis.pipeline();
     for (const e of entries) {
       const ttl = e.expiresAt.getTime() - now;
-      if (ttl > 0) pipeline.set(this.key(e.kind, e.value), '1', 'PX', ttl);
+      if (ttl <= 0) continue;
+      const key = revocationKey(this.keyPrefix, e.kind, e.value);
+      if (e.kind === 'user') pipeline.eval(KEEP_LATER_SIGN_OUT, 1, key, fastValue(e), ttl);
+      else pipeline.set(key, fastValue(e), 'PX', ttl);
     }
     const results = await pipeline.exec();
     const failed = results?.find(([err]) => err);
@@ -141,18 +219,13 @@ export class RedisRevocationStore implements RevocationStore {
   async isRevoked(token: RevocationSubject): Promise<boolean> {
     let values: (string | null)[];
     try {
-      // One round trip on the hot path: the completeness marker and the three keys.
-      values = await this.redis.mget(
-        this.marker,
-        this.key('jti', token.jti),
-        this.key('sid', token.sid),
-        this.key('client', token.client_id),
-      );
+      // One round trip on the hot path: the completeness marker and every key that could revoke it.
+      values = await this.redis.mget(this.marker, ...revocationKeysOf(this.keyPrefix, token));
     } catch (err) {
       throw new RevocationUnavailableError(`Redis unavailable: ${(err as Error).message}`);
     }
     const [complete, ...entries] = values;
-    if (entries.some(Boolean)) return true;
+    if (revokedByEntries(entries, token)) return true;
     if (complete) return false;
     this.logger?.warn('the revocation set in Redis is incomplete (restarted or flushed); rebuilding it');
     await this.rebuild();
@@ -172,10 +245,11 @@ export class RedisRevocationStore implements RevocationStore {
       const started = Date.now();
       const rows = await this.prisma.revocation.findMany({
         where: { expiresAt: { gt: new Date() } },
-        select: { kind: true, value: true, expiresAt: true },
+        select: { kind: true, value: true, expiresAt: true, notBefore: true },
       });
-      for (let i = 0; i < rows.length; i += 1000) {
-        await this.writeFast(rows.slice(i, i + 1000) as RevocationEntry[]);
+      const entries = rows.flatMap(entryOfRow);
+      for (let i = 0; i < entries.length; i += 1000) {
+        await this.writeFast(entries.slice(i, i + 1000));
       }
       // Set last: until it exists, every check comes back here.
       await this.redis.set(this.marker, String(Date.now()));
