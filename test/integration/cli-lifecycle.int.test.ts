@@ -61,15 +61,20 @@ async function untilExpired(tokens: StoredTokens): Promise<void> {
   while (Date.now() < expiresAtMs) await sleep(Math.min(100, expiresAtMs - Date.now()));
 }
 
-async function logIn(scopeArgs: string[] = []): Promise<void> {
-  const login = startCli(['login', mcpUrl, '--no-browser', ...scopeArgs], env());
-  const [url] = await login.waitFor(/^https?:\/\/\S+$/m);
+/** What the person does with the authorization URL the CLI prints: signs in and allows, in Chromium. */
+async function approveInBrowser(url: string): Promise<void> {
   const page = await browser.newPage();
   try {
-    await logInAndConsent(page, url!, USER);
+    await logInAndConsent(page, url, USER);
   } finally {
     await page.close();
   }
+}
+
+async function logIn(scopeArgs: string[] = []): Promise<void> {
+  const login = startCli(['login', mcpUrl, '--no-browser', ...scopeArgs], env());
+  const [url] = await login.waitFor(/^https?:\/\/\S+$/m);
+  await approveInBrowser(url!);
   expect(await login.exited, login.output()).toBe(0);
 }
 
@@ -352,12 +357,7 @@ describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
     const run = start('script', ['-qefc', command, '/dev/null'], env());
     const [url] = await run.waitFor(/http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+/);
     expect(run.output()).toContain(`Session expired; logging in to ${mcpUrl} again.`);
-    const page = await browser.newPage();
-    try {
-      await logInAndConsent(page, url!, USER);
-    } finally {
-      await page.close();
-    }
+    await approveInBrowser(url!);
     expect(await run.exited, run.output()).toBe(0);
     expect(run.output()).toContain('after a new login');
     const renewed = (await storedTokens())!;
@@ -378,12 +378,7 @@ describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
     );
     // SEP-2350: the scope already held is asked for again, next to the one the server named.
     expect(new URL(url!).searchParams.get('scope')).toBe('mcp:tools mcp:identity');
-    const page = await browser.newPage();
-    try {
-      await logInAndConsent(page, url!, USER);
-    } finally {
-      await page.close();
-    }
+    await approveInBrowser(url!);
     expect(await run.exited, run.output()).toBe(0);
     expect(run.output()).toContain(`"client_id"`);
     expect((await storedTokens())!.scope!.split(' ').sort()).toEqual(['mcp:identity', 'mcp:tools']);
