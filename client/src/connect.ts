@@ -60,19 +60,24 @@ export function explainConnectionError(error: unknown, serverUrl: string, refres
   return error;
 }
 
+/** Why a command has to be authorized again before it can go on. */
+export type Reauthorization = SessionExpiredError | InsufficientScopeError;
+
 export interface ConnectOptions {
   /**
-   * Logs in again when the stored session has expired (the refresh token was refused); the command is
-   * then run once more. Only given where a person can answer (see reloginWhenInteractive).
+   * Authorizes again: after the refresh token was refused (SessionExpiredError), or after a 403
+   * insufficient_scope (InsufficientScopeError: step-up, SEP-2350). It throws the reason back when it
+   * cannot act (no person at a terminal, see reauthorizer); otherwise the command is run once more.
    */
-  relogin?: (expired: SessionExpiredError) => Promise<void>;
+  relogin?: (reason: Reauthorization) => Promise<void>;
 }
 
 /**
  * Connects to the MCP server with the stored login and runs `use`. The access token is refreshed first
  * when its stored expiry has passed, and the SDK refreshes it on a 401; a refused refresh token drops the
- * stored tokens and ends in SessionExpiredError, which `options.relogin` may answer with a new login.
- * Nothing here starts a login on its own (the provider is non-interactive).
+ * stored tokens and ends in SessionExpiredError. Either that or a 403 insufficient_scope may be answered
+ * by `options.relogin`, once: a server that still refuses after it is reported as it is, so a server that
+ * keeps asking for more is not followed for ever. Nothing here starts a login on its own.
  */
 export async function withMcpClient<T>(
   serverUrl: string,
@@ -83,11 +88,22 @@ export async function withMcpClient<T>(
   try {
     return await connectAndUse(serverUrl, store, use);
   } catch (error) {
-    if (!(error instanceof SessionExpiredError) || !options.relogin) throw error;
-    // The request that failed never reached a tool: a 401 is answered before the body is looked at.
+    const reauthorize = error instanceof SessionExpiredError || error instanceof InsufficientScopeError;
+    if (!reauthorize || !options.relogin) throw error;
+    // Running the command again is safe: the request that failed never reached a tool (a 401 is answered
+    // before the body is looked at, and a 403 insufficient_scope before the tool runs).
     await options.relogin(error);
     return connectAndUse(serverUrl, store, use);
   }
+}
+
+/** The provider for what is stored: a machine login's (client_credentials), or a person's. */
+async function providerFor(serverUrl: string, store: CredentialStore): Promise<StoreOAuthProvider> {
+  const machine = (await store.read(serverUrl))?.machine;
+  if (!machine) return new StoreOAuthProvider(store, serverUrl);
+  // Loaded only for machine logins: it brings the SDK's client-assertion signer.
+  const { MachineOAuthProvider } = await import('./machine.ts');
+  return new MachineOAuthProvider(store, serverUrl, machine);
 }
 
 async function connectAndUse<T>(
@@ -96,7 +112,7 @@ async function connectAndUse<T>(
   use: (client: Client) => Promise<T>,
 ): Promise<T> {
   const url = new URL(serverUrl);
-  const provider = new StoreOAuthProvider(store, serverUrl);
+  const provider = await providerFor(serverUrl, store);
   const refreshes = watchRefreshFailures();
   const refreshFetch = serializeRefreshes(store, provider, refreshes.fetch);
   const transport = new StreamableHTTPClientTransport(url, {

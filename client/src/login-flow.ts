@@ -12,15 +12,19 @@ export interface Challenge {
   scope?: string;
 }
 
+const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
 /**
  * Sends an unauthenticated MCP `initialize` to learn the resource metadata URL and the scope from the
- * server's 401 (the MCP authorization spec's discovery starting point). A server that lets `initialize`
- * through answers something else; then the SDK falls back to the well-known RFC 9728 locations.
+ * server's 401 (the MCP authorization spec's discovery starting point). A server may let `initialize`
+ * through and ask for authorization only from the first real request on: then `tools/list` is asked in
+ * the session it opened, and its 401 read instead. A server that answers neither with a 401 leaves the
+ * SDK to the well-known RFC 9728 locations and their `scopes_supported`.
  */
 export async function probeChallenge(serverUrl: string, fetchFn: typeof fetch = fetch): Promise<Challenge> {
   const response = await fetchFn(serverUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    headers: MCP_HEADERS,
     body: JSON.stringify({
       jsonrpc: '2.0',
       id: 0,
@@ -33,18 +37,31 @@ export async function probeChallenge(serverUrl: string, fetchFn: typeof fetch = 
     }),
   });
   await response.body?.cancel();
-  if (response.status === 401) {
-    const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(response);
-    return { resourceMetadataUrl, scope };
-  }
-  // The server opened a session for a probe: close it again (best effort, it expires anyway).
+  if (response.status === 401) return challengeOf(response);
+  if (!response.ok) return {};
   const sessionId = response.headers.get('mcp-session-id');
-  if (response.ok && sessionId) {
-    await fetchFn(serverUrl, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } })
-      .then((r) => r.body?.cancel())
-      .catch(() => undefined);
+  const session: Record<string, string> = sessionId ? { 'mcp-session-id': sessionId } : {};
+  try {
+    const listed = await fetchFn(serverUrl, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, ...session, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    await listed.body?.cancel();
+    return listed.status === 401 ? challengeOf(listed) : {};
+  } finally {
+    // The server opened a session for a probe: close it again (best effort, it expires anyway).
+    if (sessionId) {
+      await fetchFn(serverUrl, { method: 'DELETE', headers: session })
+        .then((r) => r.body?.cancel())
+        .catch(() => undefined);
+    }
   }
-  return {};
+}
+
+function challengeOf(response: Response): Challenge {
+  const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(response);
+  return { resourceMetadataUrl, scope };
 }
 
 export interface LoginOptions {
@@ -95,6 +112,8 @@ export interface LoopbackLoginOptions {
  * redirect URIs without the port, so it stays valid.
  */
 export async function logInThroughLoopback(options: LoopbackLoginOptions): Promise<StoredTokens> {
+  // A person's login replaces a machine login (client_credentials) and its client id for this server.
+  await options.store.update(options.serverUrl, (current) => (current?.machine ? {} : current));
   let provider: StoreOAuthProvider | undefined;
   const listener = await startLoopbackListener({
     timeoutMs: options.timeoutMs,

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NotLoggedInError, SessionExpiredError } from './errors.ts';
-import { StoreOAuthProvider } from './provider.ts';
+import { CliError, NotLoggedInError, SessionExpiredError } from './errors.ts';
+import { checkMetadataIssuer, StoreOAuthProvider } from './provider.ts';
 import { CredentialStore } from './store.ts';
 
 const SERVER = 'http://localhost:8080/mcp';
@@ -40,6 +40,7 @@ describe('StoreOAuthProvider', () => {
     const metadata = interactive({ scope: 'mcp:tools' }).clientMetadata;
     expect(metadata).toEqual({
       client_name: 'mcp-auth CLI',
+      application_type: 'native',
       redirect_uris: ['http://127.0.0.1:5555/callback'],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -152,5 +153,43 @@ describe('StoreOAuthProvider', () => {
     await other.invalidateCredentials('tokens');
     expect(() => other.state()).toThrow(NotLoggedInError);
     expect(() => other.state()).not.toThrow(SessionExpiredError);
+  });
+});
+
+describe('checkMetadataIssuer (RFC 8414 §3.3)', () => {
+  const state = (authorizationServerUrl: string, issuer: string) => ({
+    authorizationServerUrl,
+    resourceMetadata: { resource: SERVER, authorization_servers: [authorizationServerUrl] },
+    authorizationServerMetadata: { ...discovery.authorizationServerMetadata, issuer },
+  });
+
+  it('accepts metadata naming the issuer its well-known URL was built from', () => {
+    expect(() =>
+      checkMetadataIssuer(state('https://as.example/tenant', 'https://as.example/tenant')),
+    ).not.toThrow();
+    // The SDK spells a bare origin with a trailing slash when it falls back to the server's origin.
+    expect(() => checkMetadataIssuer(state('https://as.example/', 'https://as.example'))).not.toThrow();
+    expect(() => checkMetadataIssuer({ authorizationServerUrl: 'https://as.example' })).not.toThrow();
+    // No RFC 9728 metadata (2025-03-26 servers): the MCP server's origin hosts the metadata, no issuer was named.
+    const { resourceMetadata: _none, ...legacy } = state('https://mcp.example/', 'https://mcp.example/oauth');
+    expect(() => checkMetadataIssuer(legacy)).not.toThrow();
+  });
+
+  it.each([
+    ['another host', 'https://as.example', 'https://attacker.example'],
+    ['another path', 'https://as.example/tenant-a', 'https://as.example/tenant-b'],
+    ['a trailing slash after a path', 'https://as.example/tenant', 'https://as.example/tenant/'],
+    ['another scheme', 'https://as.example', 'http://as.example'],
+  ])('refuses metadata naming %s', (_what, advertised, stated) => {
+    expect(() => checkMetadataIssuer(state(advertised, stated))).toThrow(CliError);
+  });
+
+  it('is checked before discovery results are kept', async () => {
+    const provider = interactive();
+    await expect(
+      provider.saveDiscoveryState(state('http://localhost:8080', 'https://attacker.example')),
+    ).rejects.toThrow(/names issuer https:\/\/attacker\.example; refusing to use it/);
+    expect(await provider.discoveryState()).toBeUndefined();
+    expect(await store.read(SERVER)).toBeUndefined();
   });
 });

@@ -37,6 +37,31 @@ export interface ProviderOptions {
   now?: () => number;
 }
 
+/** Two spellings of one issuer: identical, or a bare origin with and without its trailing slash. */
+function sameIssuer(advertised: string, stated: string): boolean {
+  if (advertised === stated) return true;
+  const [shorter, longer] = advertised.length < stated.length ? [advertised, stated] : [stated, advertised];
+  // The SDK's fallback (no RFC 9728 metadata) names the server's origin as `new URL('/', …)` spells it.
+  return longer === `${shorter}/` && new URL(longer).pathname === '/';
+}
+
+/**
+ * RFC 8414 §3.3 (and OpenID Connect Discovery §4.3): the metadata's `issuer` must be the issuer whose
+ * well-known URL it was fetched from, as the protected resource metadata named it; otherwise it must not be
+ * used (SEP-2468). Without this check a
+ * server could hand out another server's endpoints, or name an issuer that RFC 9207 `iss` would then match.
+ */
+export function checkMetadataIssuer(state: OAuthDiscoveryState): void {
+  const stated = state.authorizationServerMetadata?.issuer;
+  if (stated === undefined || sameIssuer(state.authorizationServerUrl, stated)) return;
+  // Without RFC 9728 metadata naming it, the SDK falls back to the 2025-03-26 rule (the MCP server's origin
+  // hosts the authorization server's metadata): no issuer was named, so there is none to compare with.
+  if (!state.resourceMetadata?.authorization_servers?.includes(state.authorizationServerUrl)) return;
+  throw new CliError(
+    `the authorization server metadata fetched for ${state.authorizationServerUrl} names issuer ${stated}; refusing to use it (RFC 8414 §3.3)`,
+  );
+}
+
 /** The SDK's OAuthClientProvider, backed by the per-server credential file. */
 export class StoreOAuthProvider implements OAuthClientProvider {
   private pendingState: string | undefined;
@@ -48,7 +73,7 @@ export class StoreOAuthProvider implements OAuthClientProvider {
   private endedSession: { scope?: string } | undefined;
 
   constructor(
-    private readonly store: CredentialStore,
+    protected readonly store: CredentialStore,
     readonly serverUrl: string,
     private readonly options: ProviderOptions = {},
   ) {}
@@ -57,18 +82,26 @@ export class StoreOAuthProvider implements OAuthClientProvider {
     return this.options.onAuthorizationUrl !== undefined;
   }
 
-  get redirectUrl(): string {
+  /** A machine login (see machine.ts) has none: the SDK then asks for tokens without a person. */
+  get redirectUrl(): string | undefined {
     return this.options.redirectUrl ?? UNUSED_REDIRECT_URI;
+  }
+
+  /** True when a new access token is had without a refresh token (client_credentials: machine.ts). */
+  get renewsWithoutRefreshToken(): boolean {
+    return false;
   }
 
   get clientMetadataUrl(): string | undefined {
     return this.options.clientMetadataUrl;
   }
 
-  get clientMetadata(): OAuthClientMetadata {
+  get clientMetadata(): OAuthClientMetadata & { application_type: 'native' } {
     return {
       client_name: CLIENT_NAME,
-      redirect_uris: [this.redirectUrl],
+      // SEP-837 (OpenID Connect Registration's field): a CLI on the user's machine is a native client.
+      application_type: 'native',
+      redirect_uris: [this.options.redirectUrl ?? UNUSED_REDIRECT_URI],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
@@ -173,6 +206,8 @@ export class StoreOAuthProvider implements OAuthClientProvider {
   }
 
   async saveDiscoveryState(state: OAuthDiscoveryState): Promise<void> {
+    // Called right after discovery, before any of the metadata is used: the place to refuse it.
+    checkMetadataIssuer(state);
     this.discovery = state;
     // Discovery runs before the SDK finds out that nobody is logged in: that must not leave a file behind.
     await this.store.update(this.serverUrl, (current) =>

@@ -29,8 +29,11 @@ export async function refreshIfExpiring(
 ): Promise<boolean> {
   const now = options.now ?? Date.now;
   const { serverUrl } = provider;
+  // A machine login (client_credentials) has no refresh token: it asks for a new token instead.
+  const renewable = (tokens: StoredTokens) =>
+    tokens.refresh_token !== undefined || provider.renewsWithoutRefreshToken;
   const due = (tokens: StoredTokens | undefined) =>
-    tokens?.refresh_token !== undefined && accessTokenExpiring(tokens, now());
+    tokens !== undefined && renewable(tokens) && accessTokenExpiring(tokens, now());
   if (!due((await store.read(serverUrl))?.tokens)) return false;
   return withFileLock(refreshLockFile(store, serverUrl), async () => {
     if (!due((await store.read(serverUrl))?.tokens)) return false;

@@ -156,6 +156,18 @@ export interface ServerRevocation {
 }
 
 /**
+ * The client that revokes: the stored registration, and for a machine login its secret, read from its
+ * source as for a token request (the file holds none). A private_key_jwt machine sends only its id.
+ */
+async function revokingClient(record: ServerRecord): Promise<OAuthClientInformationMixed | undefined> {
+  const { clientInformation, machine } = record;
+  if (!clientInformation || !machine || machine.privateKeyFile) return clientInformation;
+  const { readClientSecret } = await import('./machine.ts');
+  const secret = await readClientSecret(machine).catch(() => undefined);
+  return secret ? { ...clientInformation, client_secret: secret } : clientInformation;
+}
+
+/**
  * Revokes the stored refresh token, which ends the whole grant (RFC 7009 §2.1: the server should also
  * invalidate the access tokens of that grant), then the access token, for servers that do not.
  */
@@ -165,7 +177,7 @@ export async function revokeStoredTokens(
 ): Promise<ServerRevocation> {
   const none: RevocationOutcome = { status: 'none' };
   const tokens = record.tokens;
-  const clientInformation = record.clientInformation;
+  const clientInformation = await revokingClient(record);
   if (!tokens || !clientInformation) {
     return { target: { kind: 'no-endpoint' }, refreshToken: none, accessToken: none };
   }

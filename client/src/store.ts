@@ -10,9 +10,33 @@ import { CliError, UsageError } from './errors.ts';
 /** Tokens as stored: the token response plus when the access token expires, in seconds since the epoch. */
 export type StoredTokens = OAuthTokens & { expires_at?: number };
 
+/**
+ * A machine login (client_credentials): the client id and where its credential is, never the credential
+ * itself, so a rotated secret or key is picked up without logging in again. Exactly one source is set.
+ */
+export const machineCredentialsSchema = z
+  .strictObject({
+    clientId: z.string().min(1),
+    /** File holding the client secret (client_secret_basic, or _post when that is all the server takes). */
+    secretFile: z.string().min(1).optional(),
+    /** Environment variable holding the client secret. */
+    secretEnv: z.string().min(1).optional(),
+    /** PKCS#8 PEM private key for private_key_jwt (RFC 7523 client assertions). */
+    privateKeyFile: z.string().min(1).optional(),
+    /** The scope asked for; a step-up widens it. */
+    scope: z.string().min(1).optional(),
+  })
+  .refine(
+    (m) => [m.secretFile, m.secretEnv, m.privateKeyFile].filter((v) => v !== undefined).length === 1,
+    'exactly one of secretFile, secretEnv and privateKeyFile',
+  );
+export type MachineCredentials = z.infer<typeof machineCredentialsSchema>;
+
 /** Everything the CLI keeps about one MCP server. One file per server. */
 export interface ServerRecord {
   serverUrl: string;
+  /** Set for a machine login (client_credentials): then there is no person, browser or refresh token. */
+  machine?: MachineCredentials;
   /** The client registration (the DCR answer, a CIMD URL, or pre-registered credentials). */
   clientInformation?: OAuthClientInformationMixed;
   tokens?: StoredTokens;
@@ -27,6 +51,7 @@ export interface ServerRecord {
 // shape we rely on, so that a hand-edited or truncated file is reported instead of misused.
 const recordSchema = z.object({
   serverUrl: z.string(),
+  machine: machineCredentialsSchema.optional(),
   clientInformation: z.looseObject({ client_id: z.string() }).optional(),
   tokens: z
     .looseObject({ access_token: z.string(), token_type: z.string(), expires_at: z.number().optional() })

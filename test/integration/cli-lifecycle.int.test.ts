@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,8 @@ import { cli, cliBin, start, startCli } from '../support/processes.ts';
  */
 const ACCESS_TOKEN_TTL = 2;
 const USER = { username: 'alice', password: 'lifecycle-password-1' };
+// REGISTRATION_INITIAL_ACCESS_TOKEN: only the operator registers client_credentials clients.
+const INITIAL_ACCESS_TOKEN = 'lifecycle-initial-access-token-0123456789';
 
 let db: TestDatabase;
 let redisServer: TestRedis;
@@ -60,15 +62,20 @@ async function untilExpired(tokens: StoredTokens): Promise<void> {
   while (Date.now() < expiresAtMs) await sleep(Math.min(100, expiresAtMs - Date.now()));
 }
 
-async function logIn(scopeArgs: string[] = []): Promise<void> {
-  const login = startCli(['login', mcpUrl, '--no-browser', ...scopeArgs], env());
-  const [url] = await login.waitFor(/^https?:\/\/\S+$/m);
+/** What the person does with the authorization URL the CLI prints: signs in and allows, in Chromium. */
+async function approveInBrowser(url: string): Promise<void> {
   const page = await browser.newPage();
   try {
-    await logInAndConsent(page, url!, USER);
+    await logInAndConsent(page, url, USER);
   } finally {
     await page.close();
   }
+}
+
+async function logIn(scopeArgs: string[] = []): Promise<void> {
+  const login = startCli(['login', mcpUrl, '--no-browser', ...scopeArgs], env());
+  const [url] = await login.waitFor(/^https?:\/\/\S+$/m);
+  await approveInBrowser(url!);
   expect(await login.exited, login.output()).toBe(0);
 }
 
@@ -142,7 +149,14 @@ beforeAll(async () => {
   const authzConfig = authzConfigFrom(authzEnv, loadPolicy(authzEnv));
   mcpUrl = authzConfig.policy.servers[0]!.resource;
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
-  const app = createAllInOneApp({ authzConfig, prisma, signingKey, revocation, logger });
+  const app = createAllInOneApp({
+    authzConfig,
+    prisma,
+    signingKey,
+    revocation,
+    logger,
+    registrationInitialAccessToken: INITIAL_ACCESS_TOKEN,
+  });
   server.on('request', app);
 
   await createUser(prisma, USER.username, USER.password);
@@ -175,6 +189,26 @@ async function refuseStoredAccessToken(): Promise<StoredTokens> {
   expect(await revokeAtServer(tokens.access_token, clientId, 'access_token')).toBe(200);
   return tokens;
 }
+
+/** Registers a client_credentials client as the operator would (RFC 7591 with the initial access token). */
+async function registerMachineClient(scope: string): Promise<{ client_id: string; client_secret: string }> {
+  const response = await fetch(`${issuer}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${INITIAL_ACCESS_TOKEN}` },
+    body: JSON.stringify({
+      client_name: 'nightly job',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope,
+    }),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { client_id: string; client_secret: string };
+}
+
+/** The CLI in a terminal: util-linux script(1) gives it one for stdin and stderr. */
+const inTerminal = (...args: string[]) =>
+  start('script', ['-qefc', [process.execPath, cliBin, ...args].join(' '), '/dev/null'], env());
 
 describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
   it('refreshes an expired access token silently, rotating the refresh token, and logs out at the server', async () => {
@@ -327,17 +361,108 @@ describe('the CLI over the token lifecycle', { timeout: 120_000 }, () => {
     const run = start('script', ['-qefc', command, '/dev/null'], env());
     const [url] = await run.waitFor(/http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+/);
     expect(run.output()).toContain(`Session expired; logging in to ${mcpUrl} again.`);
-    const page = await browser.newPage();
-    try {
-      await logInAndConsent(page, url!, USER);
-    } finally {
-      await page.close();
-    }
+    await approveInBrowser(url!);
     expect(await run.exited, run.output()).toBe(0);
     expect(run.output()).toContain('after a new login');
     const renewed = (await storedTokens())!;
     expect(renewed.refresh_token).toBeTruthy();
     expect(renewed.refresh_token).not.toBe(tokens.refresh_token);
+  });
+
+  it('in a terminal, answers a 403 insufficient_scope by authorizing again with the scopes held and the ones named, then runs the command', async () => {
+    await logIn();
+    expect((await storedTokens())!.scope).toBe('mcp:tools');
+
+    const run = inTerminal('whoami', mcpUrl);
+    const [url] = await run.waitFor(/http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+/);
+    expect(run.output()).toMatch(
+      new RegExp(
+        `Insufficient scope for ${mcpUrl}: it needs scope "[^"]*mcp:identity[^"]*".*; authorizing again with scope "mcp:tools mcp:identity"`,
+      ),
+    );
+    // SEP-2350: the scope already held is asked for again, next to the one the server named.
+    expect(new URL(url!).searchParams.get('scope')).toBe('mcp:tools mcp:identity');
+    await approveInBrowser(url!);
+    expect(await run.exited, run.output()).toBe(0);
+    expect(run.output()).toContain(`"client_id"`);
+    expect((await storedTokens())!.scope!.split(' ').sort()).toEqual(['mcp:identity', 'mcp:tools']);
+  });
+
+  it('keeps the error naming the login to run in scripts and with --json, where nobody can answer a browser', async () => {
+    await logIn();
+    for (const args of [
+      ['whoami', mcpUrl],
+      ['whoami', mcpUrl, '--json'],
+    ]) {
+      const run = await cli(args, env());
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim()).toMatch(
+        new RegExp(
+          `^mcp-auth: Insufficient scope for ${mcpUrl}: it needs scope "[^"]*mcp:identity[^"]*" \\(missing: mcp:identity\\); run \`mcp-auth login ${mcpUrl} --scope "mcp:tools mcp:identity"\`$`,
+        ),
+      );
+    }
+    expect((await storedTokens())!.scope).toBe('mcp:tools');
+  });
+
+  it('logs in as a machine with client_credentials: no browser, the secret left in its file, a new token when it expires, step-up without a person', async () => {
+    const client = await registerMachineClient('mcp:tools mcp:identity');
+    const secretFile = join(configDir, '..', `${client.client_id}.secret`);
+    await writeFile(secretFile, `${client.client_secret}\n`, { mode: 0o600 });
+    try {
+      const login = await cli(
+        [
+          'login',
+          mcpUrl,
+          '--client-id',
+          client.client_id,
+          '--client-secret-file',
+          secretFile,
+          '--scope',
+          'mcp:tools',
+        ],
+        env(),
+      );
+      expect(login.code, login.stderr).toBe(0);
+      expect(login.stdout).toMatch(
+        new RegExp(`^Logged in to ${mcpUrl} as client ${client.client_id} \\(scopes mcp:tools`),
+      );
+      const first = (await storedTokens())!;
+      expect(first.refresh_token).toBeUndefined();
+      expect(await readFile(store.fileFor(mcpUrl), 'utf8')).not.toContain(client.client_secret);
+      expect((await store.read(mcpUrl))?.machine).toEqual({
+        clientId: client.client_id,
+        secretFile,
+        scope: 'mcp:tools',
+      });
+
+      // Past the token's expiry, the next command asks the token endpoint for a new one.
+      await untilExpired(first);
+      const call = await cli(['call', mcpUrl, 'echo', '{"text":"from a machine"}'], env());
+      expect(call.code, call.stderr).toBe(0);
+      expect(call.stdout).toContain('from a machine');
+      const renewed = (await storedTokens())!;
+      expect(renewed.access_token).not.toBe(first.access_token);
+      expect(claimsOf(renewed.access_token).client_id).toBe(client.client_id);
+
+      // Not a terminal, and still a step-up: a machine has nobody to ask, so it asks the token endpoint.
+      const whoami = await cli(['whoami', mcpUrl, '--json'], env());
+      expect(whoami.code, whoami.stderr).toBe(0);
+      expect(JSON.parse(whoami.stdout)).toMatchObject({ client_id: client.client_id });
+      expect((await store.read(mcpUrl))?.machine?.scope).toBe('mcp:tools mcp:identity');
+
+      // A wrong secret is the server's invalid_client, and the configured credentials stay.
+      await writeFile(secretFile, 'not-the-secret\n');
+      await store.update(mcpUrl, (current) => ({ ...current, tokens: undefined }));
+      const refused = await cli(['call', mcpUrl, 'echo', '{"text":"x"}'], env());
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/invalid_client/);
+      expect((await store.read(mcpUrl))?.machine?.clientId).toBe(client.client_id);
+    } finally {
+      await rm(secretFile, { force: true });
+      // The tests that follow log in as a person: that replaces the machine login.
+    }
   });
 
   it('forgets the registration with logout --forget', async () => {

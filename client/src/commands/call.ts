@@ -2,7 +2,7 @@ import { parseCommandLine, serverUrlArgument, takePositionals } from '../args.ts
 import type { Command } from '../args.ts';
 import { withMcpClient } from '../connect.ts';
 import { UsageError } from '../errors.ts';
-import { reloginWhenInteractive } from '../relogin.ts';
+import { reauthorizer } from '../relogin.ts';
 import { CredentialStore } from '../store.ts';
 import { callTool, reportToolResult } from '../tool-result.ts';
 
@@ -55,7 +55,7 @@ export const call: Command = {
 
     const store = CredentialStore.fromEnv();
     const result = await withMcpClient(serverUrl, store, (client) => callTool(client, tool, args), {
-      relogin: reloginWhenInteractive(store, serverUrl, Boolean(values.json)),
+      relogin: reauthorizer(store, serverUrl, Boolean(values.json)),
     });
     return reportToolResult(tool, result, Boolean(values.json), result);
   },

@@ -1,15 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseCommandLine, parseSeconds, printJson, serverUrlArgument, takePositionals } from '../args.ts';
 import type { Command } from '../args.ts';
-import { withMcpClient } from '../connect.ts';
-import { CliError, InsufficientScopeError } from '../errors.ts';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { withMcpClient, type Reauthorization } from '../connect.ts';
+import { CliError, InsufficientScopeError, NotLoggedInError, SessionExpiredError } from '../errors.ts';
 import { logInThroughLoopback } from '../login-flow.ts';
+import { reauthorizer } from '../relogin.ts';
 import { CredentialStore } from '../store.ts';
 import { callTool } from '../tool-result.ts';
 import { checkClientMetadataUrl } from './login.ts';
+
+async function listAndCallFirstTool(client: Client) {
+  const { tools } = await client.listTools();
+  const first = tools[0];
+  const result = first ? await callTool(client, first.name, {}) : undefined;
+  return { tools: tools.map((t) => t.name), called: first?.name, isError: result?.isError ?? false };
+}
 
 /**
  * The client ID metadata document URL the conformance suite's authorization server accepts without fetching
@@ -17,16 +26,17 @@ import { checkClientMetadataUrl } from './login.ts';
  */
 const SUITE_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
 
-/** A login for a 403 insufficient_scope counts too: at most this many authorization requests per run. */
-const MAX_LOGINS = 3;
-
 const usage = `Usage: mcp-auth conformance <mcp-url> [options]
 
 Client role for the MCP conformance suite (not for everyday use): logs in without a browser (the
 suite's authorization server approves at once; its redirect is followed with plain HTTP to the
-loopback listener), lists the tools and calls the first one; a 403 insufficient_scope leads to one
-more login with the scopes the server names. Credentials live in a temporary folder.
-Reads MCP_CONFORMANCE_CONTEXT for pre-registered client credentials.
+loopback listener), lists the tools and calls the first one, with the same step-up as the other
+commands in a terminal (SEP-2350: one more authorization with the scopes held plus the ones the
+server names). A 401 after a login means the login was not accepted: the command logs in once
+more, discovering the authorization server again (it may have moved: SEP-2352).
+Credentials live in a temporary folder. Reads MCP_CONFORMANCE_CONTEXT, which the suite sets for
+some scenarios: pre-registered client credentials, or a client_credentials client (secret or
+private key) for which it runs a machine login, as \`mcp-auth login --client-id\` does.
 
 Options:
   --client-metadata-url <url>  client ID metadata document URL (default: the suite's)
@@ -35,22 +45,69 @@ Options:
   -h, --help                   show this help
 `;
 
-const contextSchema = z.looseObject({
-  client_id: z.string().optional(),
-  client_secret: z.string().optional(),
-});
+/** What the suite hands over (its `name` is the scenario's), in the forms the CLI uses. */
+const contextSchema = z.union([
+  z
+    .looseObject({
+      name: z.literal('auth/client-credentials-jwt'),
+      client_id: z.string().min(1),
+      private_key_pem: z.string().min(1),
+    })
+    .transform((c) => ({
+      kind: 'machine' as const,
+      clientId: c.client_id,
+      privateKeyPem: c.private_key_pem,
+    })),
+  z
+    .looseObject({
+      name: z.literal('auth/client-credentials-basic'),
+      client_id: z.string().min(1),
+      client_secret: z.string().min(1),
+    })
+    .transform((c) => ({ kind: 'machine' as const, clientId: c.client_id, secret: c.client_secret })),
+  z
+    .looseObject({ client_id: z.string().min(1), client_secret: z.string().optional() })
+    .transform((c) => ({ kind: 'pre-registered' as const, clientId: c.client_id, secret: c.client_secret })),
+]);
+type Context = z.infer<typeof contextSchema>;
 
-/** Pre-registered credentials handed over by the suite (auth/pre-registration): stored as the registration. */
-async function seedPreRegisteredClient(store: CredentialStore, serverUrl: string): Promise<void> {
+function readContext(): Context | undefined {
   const raw = process.env.MCP_CONFORMANCE_CONTEXT;
-  if (!raw) return;
+  if (!raw) return undefined;
   const context = contextSchema.safeParse(JSON.parse(raw));
-  if (!context.success || !context.data.client_id) return;
-  const { client_id, client_secret } = context.data;
+  return context.success ? context.data : undefined;
+}
+
+/** Pre-registered credentials (auth/pre-registration): stored as the registration. */
+async function seedPreRegisteredClient(
+  store: CredentialStore,
+  serverUrl: string,
+  context: Extract<Context, { kind: 'pre-registered' }>,
+): Promise<void> {
   await store.update(serverUrl, (current) => ({
     ...current,
-    clientInformation: { client_id, ...(client_secret ? { client_secret } : {}) },
+    clientInformation: {
+      client_id: context.clientId,
+      ...(context.secret ? { client_secret: context.secret } : {}),
+    },
   }));
+}
+
+/**
+ * A client_credentials client: its secret or key is written to a file in the temporary folder (0600), and
+ * the machine login reads it from there, as it would an operator's.
+ */
+async function logInAsSuiteMachine(
+  dir: string,
+  store: CredentialStore,
+  serverUrl: string,
+  context: Extract<Context, { kind: 'machine' }>,
+): Promise<void> {
+  const { logInAsMachine } = await import('../machine.ts');
+  const file = join(dir, 'credential');
+  await writeFile(file, 'privateKeyPem' in context ? context.privateKeyPem : context.secret, { mode: 0o600 });
+  const source = 'privateKeyPem' in context ? { privateKeyFile: file } : { secretFile: file };
+  await logInAsMachine({ store, serverUrl, machine: { clientId: context.clientId, ...source } });
 }
 
 /** Stands in for the browser: asks the authorization endpoint, then delivers its redirect to the listener. */
@@ -91,9 +148,12 @@ export const conformance: Command = {
     const dir = await mkdtemp(join(tmpdir(), 'mcp-auth-conformance-'));
     try {
       const store = new CredentialStore(dir);
-      await seedPreRegisteredClient(store, serverUrl);
-      let scope: string | undefined;
-      for (let logins = 1; ; logins++) {
+      const context = readContext();
+      const logIn = async (scope?: string) => {
+        if (context?.kind === 'machine') {
+          await logInAsSuiteMachine(dir, store, serverUrl, context);
+          return;
+        }
         const tokens = await logInThroughLoopback({
           store,
           serverUrl,
@@ -103,26 +163,34 @@ export const conformance: Command = {
           onAuthorizationUrl: followWithoutBrowser,
         });
         process.stderr.write(`logged in to ${serverUrl} (scope ${tokens.scope ?? 'not stated'})\n`);
-        try {
-          const done = await withMcpClient(serverUrl, store, async (client) => {
-            const { tools } = await client.listTools();
-            const first = tools[0];
-            const result = first ? await callTool(client, first.name, {}) : undefined;
-            return {
-              tools: tools.map((t) => t.name),
-              called: first?.name,
-              isError: result?.isError ?? false,
-            };
-          });
-          if (values.json) printJson({ serverUrl, logins, ...done });
-          return done.isError ? 1 : 0;
-        } catch (error) {
-          if (!(error instanceof InsufficientScopeError) || logins >= MAX_LOGINS) throw error;
-          // Step-up: the same login again, with the scopes the server named (RFC 6750 §3.1).
-          process.stderr.write(`${error.message}\n`);
-          scope = error.suggestedScope;
-        }
+      };
+      if (context?.kind === 'pre-registered') await seedPreRegisteredClient(store, serverUrl, context);
+      await logIn();
+      let logins = 1;
+      const exercise = (client: Client) => listAndCallFirstTool(client);
+      // The commands' own answer to a step-up (withMcpClient: once, with the union of the scopes held and
+      // the ones named); for a person's login this driver stands in for the browser.
+      const machineStepUp = reauthorizer(store, serverUrl, true);
+      const relogin = async (reason: Reauthorization) => {
+        logins++;
+        if (context?.kind === 'machine') return machineStepUp(reason);
+        process.stderr.write(`${reason.message}\n`);
+        await logIn(reason instanceof InsufficientScopeError ? reason.suggestedScope : reason.scope);
+      };
+      let done;
+      try {
+        done = await withMcpClient(serverUrl, store, exercise, { relogin });
+      } catch (error) {
+        // Refused after a login: the authorization server may have moved (SEP-2352). Log in again, once;
+        // the SDK drops a registration bound to another authorization server, and registers anew.
+        if (!(error instanceof NotLoggedInError) || error instanceof SessionExpiredError) throw error;
+        process.stderr.write(`${error.message}\n`);
+        await logIn();
+        logins++;
+        done = await withMcpClient(serverUrl, store, exercise, { relogin });
       }
+      if (values.json) printJson({ serverUrl, logins, ...done });
+      return done.isError ? 1 : 0;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { parseCommandLine, printJson, printLine, serverUrlArgument, takePositionals } from '../args.ts';
 import type { Command } from '../args.ts';
 import { withMcpClient } from '../connect.ts';
-import { reloginWhenInteractive } from '../relogin.ts';
+import { reauthorizer } from '../relogin.ts';
 import { CredentialStore } from '../store.ts';
 
 const usage = `Usage: mcp-auth tools <mcp-url> [options]
@@ -41,7 +41,7 @@ export const tools: Command = {
         } while (cursor);
         return all;
       },
-      { relogin: reloginWhenInteractive(store, serverUrl, Boolean(values.json)) },
+      { relogin: reauthorizer(store, serverUrl, Boolean(values.json)) },
     );
 
     if (values.json) {

@@ -1,7 +1,7 @@
 import { parseCommandLine, serverUrlArgument, takePositionals } from '../args.ts';
 import type { Command } from '../args.ts';
 import { withMcpClient } from '../connect.ts';
-import { reloginWhenInteractive } from '../relogin.ts';
+import { reauthorizer } from '../relogin.ts';
 import { CredentialStore } from '../store.ts';
 import { callTool, reportToolResult } from '../tool-result.ts';
 
@@ -29,7 +29,7 @@ export const whoami: Command = {
 
     const store = CredentialStore.fromEnv();
     const result = await withMcpClient(serverUrl, store, (client) => callTool(client, 'whoami', {}), {
-      relogin: reloginWhenInteractive(store, serverUrl, Boolean(values.json)),
+      relogin: reauthorizer(store, serverUrl, Boolean(values.json)),
     });
     // Scripts want the identity itself: the tool's structured content when it has one.
     return reportToolResult('whoami', result, Boolean(values.json), result.structuredContent ?? result);
