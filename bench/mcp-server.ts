@@ -13,7 +13,7 @@ import {
   type Redis,
 } from '@mcp-auth/core';
 import { createApp } from '../services/mcp/src/app.ts';
-import { toAuthInfo, type AuthenticatedRequest } from '../services/mcp/src/auth/caller.ts';
+import { toAuthInfo, type AuthenticatedRequest } from '@mcp-auth/resource-server';
 import { mcpConfigFrom } from '../services/mcp/src/config.ts';
 import { handleMcpPost, jsonRpcBody } from '../services/mcp/src/mcp/endpoint.ts';
 import { tools } from '../services/mcp/src/tools/index.ts';
@@ -22,6 +22,7 @@ import type { ServerSpec } from './server-spec.ts';
 const spec = JSON.parse(process.env.BENCH_SERVER ?? '') as ServerSpec;
 const logger = createLogger('bench-mcp', 'error');
 const config = mcpConfigFrom({ PUBLIC_URL: spec.issuer });
+const demo = config.policy.servers[0]!;
 
 let prisma: PrismaClient | undefined;
 let redis: Redis | undefined;
@@ -51,18 +52,18 @@ function unauthorizedApp(): express.Express {
       expiresAt: 0,
     },
     'none',
-    config.resource,
+    demo.resource,
   );
   const app = express();
   app.disable('x-powered-by');
   app.post(
-    new URL(config.resource).pathname,
+    demo.path,
     (req, _res, next) => {
       (req as AuthenticatedRequest).auth = caller;
       next();
     },
     jsonRpcBody('1mb'),
-    handleMcpPost({ tools, logger }),
+    handleMcpPost({ tools, toolScopes: demo.tools, logger }),
   );
   return app;
 }

@@ -18,7 +18,7 @@ import { createApp as createAuthzApp } from '../../services/authz/src/app.ts';
 import type { AuthzConfig } from '../../services/authz/src/config.ts';
 import { createApp as createMcpApp } from '../../services/mcp/src/app.ts';
 import { createApp as createRegistrationApp } from '../../services/registration/src/app.ts';
-import { mcpConfig } from '../../services/mcp/src/config.ts';
+import { mcpConfigFrom } from '../../services/mcp/src/config.ts';
 import { startPostgres, startRedis, type TestRedis } from '../support/infra.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { testAuthzConfig } from '../support/authz-config.ts';
@@ -91,7 +91,7 @@ export async function startTokenStack(): Promise<TokenStack> {
   mcp.server.on(
     'request',
     createMcpApp({
-      config: mcpConfig({ resource: config.resource, issuer: config.issuer }),
+      config: mcpConfigFrom({ PUBLIC_URL: config.issuer, MCP_RESOURCE_URL: config.resource }),
       keys: keySet([signingKey]),
       logger,
       revocation: new RedisRevocationStore(mcpRedis, mcpPrisma, redisInfo.keyPrefix),

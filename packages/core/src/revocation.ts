@@ -1,24 +1,23 @@
 import type { Redis } from 'ioredis';
+import {
+  redisRevocationChecker,
+  revocationKeys,
+  VerifierUnavailableError,
+  type RevocationChecker,
+  type RevocationKind,
+  type RevocationSubject,
+} from '@mcp-auth/resource-server';
 import type { PrismaClient } from './db.ts';
 import type { Logger } from './logger.ts';
-import type { AccessTokenClaims } from './tokens.ts';
 
 /**
  * The revocation set (DESIGN "Revocation"). The authorization server records revocations; the MCP
  * service asks on every request. Postgres holds the durable record; Redis, when present, is the
  * fast copy that the MCP service reads.
  */
-/** What identifies an access token for revocation: itself, its grant, and its client. */
-export type RevocationSubject = Pick<AccessTokenClaims, 'jti' | 'sid' | 'client_id'>;
-
-export interface RevocationChecker {
-  /**
-   * True when the token (`jti`), its grant family (`sid`) or its client (deleted: RFC 7592 §2.3) is
-   * revoked. Rejects with RevocationUnavailableError when the store cannot answer: callers fail
-   * closed.
-   */
-  isRevoked(token: RevocationSubject): Promise<boolean>;
-}
+// What is checked, and the Redis key names, are the resource-server library's: it reads the set
+// in every resource server, this module writes it.
+export type { RevocationChecker, RevocationSubject } from '@mcp-auth/resource-server';
 
 /**
  * Added to the life of every revocation entry. The MCP service accepts a token a few seconds past
@@ -29,7 +28,7 @@ export const REVOCATION_MARGIN_SECONDS = 60;
 
 export interface RevocationEntry {
   /** jti: one access token; sid: a grant family; client: every token of a deleted client. */
-  kind: 'jti' | 'sid' | 'client';
+  kind: RevocationKind;
   value: string;
   /** When the last token this entry covers expires; the entry is useless after that. */
   expiresAt: Date;
@@ -99,19 +98,24 @@ export class PostgresRevocationStore implements RevocationStore {
  */
 export class RedisRevocationStore implements RevocationStore {
   private rebuilding: Promise<void> | undefined;
-  private readonly marker: string;
+  private readonly keys: ReturnType<typeof revocationKeys>;
+  private readonly checker: RevocationChecker;
 
   constructor(
     private readonly redis: Redis,
     private readonly prisma: PrismaClient,
-    private readonly keyPrefix = 'mcp-auth:',
+    keyPrefix = 'mcp-auth:',
     private readonly logger?: Logger,
   ) {
-    this.marker = `${keyPrefix}revoked:complete`;
-  }
-
-  private key(kind: RevocationEntry['kind'], value: string): string {
-    return `${this.keyPrefix}revoked:${kind}:${value}`;
+    this.keys = revocationKeys(keyPrefix);
+    this.checker = redisRevocationChecker({
+      redis,
+      keyPrefix,
+      onIncomplete: () => {
+        this.logger?.warn('the revocation set in Redis is incomplete (restarted or flushed); rebuilding it');
+        return this.rebuild();
+      },
+    });
   }
 
   async revoke(entries: readonly RevocationEntry[]): Promise<void> {
@@ -131,7 +135,7 @@ export class RedisRevocationStore implements RevocationStore {
     const pipeline = this.redis.pipeline();
     for (const e of entries) {
       const ttl = e.expiresAt.getTime() - now;
-      if (ttl > 0) pipeline.set(this.key(e.kind, e.value), '1', 'PX', ttl);
+      if (ttl > 0) pipeline.set(this.keys.entry(e.kind, e.value), '1', 'PX', ttl);
     }
     const results = await pipeline.exec();
     const failed = results?.find(([err]) => err);
@@ -139,24 +143,13 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   async isRevoked(token: RevocationSubject): Promise<boolean> {
-    let values: (string | null)[];
     try {
-      // One round trip on the hot path: the completeness marker and the three keys.
-      values = await this.redis.mget(
-        this.marker,
-        this.key('jti', token.jti),
-        this.key('sid', token.sid),
-        this.key('client', token.client_id),
-      );
+      return await this.checker.isRevoked(token);
     } catch (err) {
-      throw new RevocationUnavailableError(`Redis unavailable: ${(err as Error).message}`);
+      if (err instanceof RevocationUnavailableError) throw err;
+      if (err instanceof VerifierUnavailableError) throw new RevocationUnavailableError(err.message);
+      throw err;
     }
-    const [complete, ...entries] = values;
-    if (entries.some(Boolean)) return true;
-    if (complete) return false;
-    this.logger?.warn('the revocation set in Redis is incomplete (restarted or flushed); rebuilding it');
-    await this.rebuild();
-    return this.isRevoked(token);
   }
 
   /** Copies the durable record into Redis; concurrent callers in this process share one run. */
@@ -178,7 +171,7 @@ export class RedisRevocationStore implements RevocationStore {
         await this.writeFast(rows.slice(i, i + 1000) as RevocationEntry[]);
       }
       // Set last: until it exists, every check comes back here.
-      await this.redis.set(this.marker, String(Date.now()));
+      await this.redis.set(this.keys.complete, String(Date.now()));
       this.logger?.info(
         { entries: rows.length, ms: Date.now() - started },
         'revocation set copied from Postgres',

@@ -11,7 +11,7 @@ import {
 import { createApp as createAuthzApp } from '@mcp-auth/authz';
 import type { AuthzConfig } from '@mcp-auth/authz/config';
 import { createApp as createMcpApp } from '@mcp-auth/mcp';
-import { mcpConfigFrom } from '@mcp-auth/mcp/config';
+import { embeddedMcpConfig } from '@mcp-auth/mcp/config';
 import { createApp as createRegistrationApp } from '@mcp-auth/registration';
 
 /**
@@ -57,7 +57,8 @@ export function createAllInOneApp(deps: {
   );
   app.use(
     createMcpApp({
-      config: mcpConfigFrom({ PUBLIC_URL: authzConfig.issuer, MCP_RESOURCE_URL: authzConfig.resource }),
+      // MCP_POLICY_PATH, MCP_UPSTREAM_URL, MCP_ALLOWED_ORIGINS… as the standalone service reads them.
+      config: embeddedMcpConfig(authzConfig.issuer),
       // The same process signs and verifies: the public half of the one signing key.
       keys: keySet([signingKey, ...previousKeys]),
       logger: logger.child({ app: 'mcp' }),
