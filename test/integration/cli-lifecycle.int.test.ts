@@ -11,6 +11,7 @@ import {
   createRedis,
   generateSigningKeyPem,
   RedisRevocationStore,
+  type RevocationSubject,
   signingKeyFromPem,
   type PrismaClient,
   type Redis,
@@ -71,11 +72,7 @@ async function logIn(scopeArgs: string[] = []): Promise<void> {
 }
 
 const claimsOf = (jwt: string) =>
-  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as {
-    jti: string;
-    sid: string;
-    client_id: string;
-  };
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as RevocationSubject;
 
 /** A tools/call straight to the MCP endpoint with a given bearer token. */
 const callMcp = (accessToken: string) =>

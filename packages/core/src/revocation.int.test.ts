@@ -12,7 +12,23 @@ import {
 } from './revocation.ts';
 
 const inAMinute = () => new Date(Date.now() + 60_000);
-const subject = (jti: string, sid: string, client_id = randomUUID()) => ({ jti, sid, client_id });
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const subject = (jti: string, sid: string, client_id = randomUUID()) => ({
+  jti,
+  sid,
+  client_id,
+  sub: randomUUID(),
+  iat: nowSeconds(),
+});
+/** A token of `sub` issued at `iat` (seconds), with nothing else revoked. */
+const tokenOf = (sub: string, iat: number) => ({ ...subject(randomUUID(), randomUUID()), sub, iat });
+/** Sign-out of `sub` at `notBefore`, covering tokens for a minute. */
+const signOut = (sub: string, notBefore: Date): RevocationEntry => ({
+  kind: 'user',
+  value: sub,
+  notBefore,
+  expiresAt: inAMinute(),
+});
 
 describe('revocation stores', () => {
   let db: TestDatabase;
@@ -61,6 +77,41 @@ describe('revocation stores', () => {
     ).toBe(true);
   });
 
+  it.each([
+    ['Redis', () => store],
+    ['Postgres alone', () => new PostgresRevocationStore(prisma)],
+  ] as const)(
+    'refuses the tokens of a signed-out user issued up to the sign-out (%s)',
+    async (_, storeOf) => {
+      const s = storeOf();
+      const sub = randomUUID();
+      const at = new Date(Date.UTC(2026, 11, 1, 12, 0, 10, 700));
+      const second = Math.floor(at.getTime() / 1000);
+      expect(await s.isRevoked(tokenOf(sub, second - 5))).toBe(false);
+      await s.revoke([signOut(sub, at)]);
+      expect(await s.isRevoked(tokenOf(sub, second - 5))).toBe(true);
+      // iat has whole seconds: a token of the sign-out's own second may be older, so it is refused.
+      expect(await s.isRevoked(tokenOf(sub, second))).toBe(true);
+      expect(await s.isRevoked(tokenOf(sub, second + 1))).toBe(false);
+      expect(await s.isRevoked(tokenOf(randomUUID(), second - 5))).toBe(false);
+    },
+  );
+
+  it('keeps the later sign-out when an older one is recorded again (a background retry)', async () => {
+    const sub = randomUUID();
+    const later = new Date(Date.UTC(2026, 11, 1, 12, 0, 20));
+    const earlier = new Date(Date.UTC(2026, 11, 1, 12, 0, 10));
+    await store.revoke([signOut(sub, later)]);
+    await store.revoke([signOut(sub, earlier)]);
+    const between = tokenOf(sub, Math.floor(later.getTime() / 1000) - 5);
+    expect(await store.isRevoked(between)).toBe(true);
+    expect(await new PostgresRevocationStore(prisma).isRevoked(between)).toBe(true);
+    const row = await prisma.revocation.findUniqueOrThrow({
+      where: { kind_value: { kind: 'user', value: sub } },
+    });
+    expect(row.notBefore).toEqual(later);
+  });
+
   it('keeps the durable record in Postgres and the fast copy with a TTL in Redis', async () => {
     const jti = randomUUID();
     await store.revoke([{ kind: 'jti', value: jti, expiresAt: inAMinute() }]);
@@ -72,12 +123,18 @@ describe('revocation stores', () => {
 
   it('rebuilds from Postgres when Redis lost its data', async () => {
     const jti = randomUUID();
-    await store.revoke([{ kind: 'jti', value: jti, expiresAt: inAMinute() }]);
+    const sub = randomUUID();
+    const at = new Date();
+    await store.revoke([{ kind: 'jti', value: jti, expiresAt: inAMinute() }, signOut(sub, at)]);
     const keys = await redis.keys(`${redisInfo.keyPrefix}*`);
     await redis.del(...keys);
     // A fresh store (another replica) must not trust the empty Redis either.
     const other = new RedisRevocationStore(redis, prisma, redisInfo.keyPrefix);
     expect(await other.isRevoked(subject(jti, randomUUID()))).toBe(true);
+    // The sign-out comes back with its time: older tokens refused, later ones not.
+    const second = Math.floor(at.getTime() / 1000);
+    expect(await other.isRevoked(tokenOf(sub, second - 1))).toBe(true);
+    expect(await other.isRevoked(tokenOf(sub, second + 1))).toBe(false);
     expect(await redis.exists(`${redisInfo.keyPrefix}revoked:complete`)).toBe(1);
   });
 

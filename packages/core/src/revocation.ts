@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import {
   redisRevocationChecker,
-  revocationKeys,
+  revocationCompleteKey,
+  revocationKey,
   VerifierUnavailableError,
   type RevocationChecker,
   type RevocationKind,
@@ -15,9 +16,16 @@ import type { Logger } from './logger.ts';
  * service asks on every request. Postgres holds the durable record; Redis, when present, is the
  * fast copy that the MCP service reads.
  */
-// What is checked, and the Redis key names, are the resource-server library's: it reads the set
-// in every resource server, this module writes it.
-export type { RevocationChecker, RevocationSubject } from '@mcp-auth/resource-server';
+// What identifies a token, which keys can revoke it and what their values mean are the
+// resource-server library's: every resource server reads the set with it, this module writes it.
+export {
+  revocationCompleteKey,
+  revocationKey,
+  revocationKeysOf,
+  revokedByEntries,
+  type RevocationChecker,
+  type RevocationSubject,
+} from '@mcp-auth/resource-server';
 
 /**
  * Added to the life of every revocation entry. The MCP service accepts a token a few seconds past
@@ -26,13 +34,33 @@ export type { RevocationChecker, RevocationSubject } from '@mcp-auth/resource-se
  */
 export const REVOCATION_MARGIN_SECONDS = 60;
 
-export interface RevocationEntry {
-  /** jti: one access token; sid: a grant family; client: every token of a deleted client. */
-  kind: RevocationKind;
-  value: string;
-  /** When the last token this entry covers expires; the entry is useless after that. */
-  expiresAt: Date;
-}
+/**
+ * jti: one access token; sid: a grant family; client: every token of a deleted client (value: the
+ * id of each); user: every token of a subject issued up to `notBefore` (value: the `sub`).
+ */
+export type RevocationEntry =
+  | {
+      kind: Exclude<RevocationKind, 'user'>;
+      value: string;
+      /** When the last token this entry covers expires; the entry is useless after that. */
+      expiresAt: Date;
+    }
+  | {
+      kind: 'user';
+      value: string;
+      expiresAt: Date;
+      /** The sign-out time: a token whose `iat` is not after it is refused. */
+      notBefore: Date;
+    };
+
+/**
+ * `iat` has whole seconds, so a sign-out at 12.7 s refuses every token with `iat` ≤ 12, including
+ * one issued at 12.9 s, after it: failing closed within that second, never open.
+ */
+const notBeforeSeconds = (notBefore: Date) => Math.floor(notBefore.getTime() / 1000);
+
+/** What the Redis key of an entry holds (see revokedByEntries). */
+const fastValue = (e: RevocationEntry) => (e.kind === 'user' ? String(notBeforeSeconds(e.notBefore)) : '1');
 
 export interface RevocationStore extends RevocationChecker {
   /** Durable first, then fast; resolves only when both hold the entries. */
@@ -46,16 +74,42 @@ export class RevocationUnavailableError extends Error {
 }
 
 async function recordDurably(prisma: PrismaClient, entries: readonly RevocationEntry[]): Promise<void> {
-  // Upsert keeps the later expiry when the same token is revoked twice.
+  // GREATEST keeps the later expiry and the later sign-out when an entry is recorded twice: a
+  // background retry of an older sign-out must not move a newer one back (GREATEST skips NULLs).
   await prisma.$transaction(
-    entries.map((e) =>
-      prisma.revocation.upsert({
-        where: { kind_value: { kind: e.kind, value: e.value } },
-        create: e,
-        update: { expiresAt: e.expiresAt },
-      }),
-    ),
+    entries.map((e) => {
+      const notBefore = e.kind === 'user' ? e.notBefore : null;
+      return prisma.$executeRaw`
+        INSERT INTO "revocations" ("kind", "value", "expiresAt", "notBefore")
+        VALUES (${e.kind}, ${e.value}, ${e.expiresAt}, ${notBefore})
+        ON CONFLICT ("kind", "value") DO UPDATE SET
+          "expiresAt" = GREATEST("revocations"."expiresAt", EXCLUDED."expiresAt"),
+          "notBefore" = GREATEST("revocations"."notBefore", EXCLUDED."notBefore")`;
+    }),
   );
+}
+
+/**
+ * Sets a sign-out key unless it already holds a later sign-out (a background retry of an older one
+ * must not move it back); the later sign-out also has the later expiry, so its TTL stands.
+ */
+const KEEP_LATER_SIGN_OUT = `
+local current = tonumber(redis.call('GET', KEYS[1]))
+if current and current >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+/** A durable row as an entry; a row of an unknown kind (written by a newer version) is skipped. */
+function entryOfRow(row: {
+  kind: string;
+  value: string;
+  expiresAt: Date;
+  notBefore: Date | null;
+}): RevocationEntry[] {
+  const { kind, value, expiresAt, notBefore } = row;
+  if (kind === 'user') return notBefore ? [{ kind, value, expiresAt, notBefore }] : [];
+  if (kind === 'jti' || kind === 'sid' || kind === 'client') return [{ kind, value, expiresAt }];
+  return [];
 }
 
 /** Postgres alone: the embedded mode, which has no Redis. */
@@ -74,6 +128,8 @@ export class PostgresRevocationStore implements RevocationStore {
             { kind: 'jti', value: token.jti },
             { kind: 'sid', value: token.sid },
             { kind: 'client', value: token.client_id },
+            // Same rule as revokedByEntries: a sign-out at 12.7 s covers iat 12 (12.0 s ≤ 12.7 s).
+            { kind: 'user', value: token.sub, notBefore: { gte: new Date(token.iat * 1000) } },
           ],
           expiresAt: { gt: new Date() },
         },
@@ -98,16 +154,17 @@ export class PostgresRevocationStore implements RevocationStore {
  */
 export class RedisRevocationStore implements RevocationStore {
   private rebuilding: Promise<void> | undefined;
-  private readonly keys: ReturnType<typeof revocationKeys>;
+  private readonly marker: string;
   private readonly checker: RevocationChecker;
 
   constructor(
     private readonly redis: Redis,
     private readonly prisma: PrismaClient,
-    keyPrefix = 'mcp-auth:',
+    private readonly keyPrefix = 'mcp-auth:',
     private readonly logger?: Logger,
   ) {
-    this.keys = revocationKeys(keyPrefix);
+    this.marker = revocationCompleteKey(keyPrefix);
+    // The read is the library's, as in every resource server; an incomplete set is rebuilt here.
     this.checker = redisRevocationChecker({
       redis,
       keyPrefix,
@@ -135,7 +192,10 @@ export class RedisRevocationStore implements RevocationStore {
     const pipeline = this.redis.pipeline();
     for (const e of entries) {
       const ttl = e.expiresAt.getTime() - now;
-      if (ttl > 0) pipeline.set(this.keys.entry(e.kind, e.value), '1', 'PX', ttl);
+      if (ttl <= 0) continue;
+      const key = revocationKey(this.keyPrefix, e.kind, e.value);
+      if (e.kind === 'user') pipeline.eval(KEEP_LATER_SIGN_OUT, 1, key, fastValue(e), ttl);
+      else pipeline.set(key, fastValue(e), 'PX', ttl);
     }
     const results = await pipeline.exec();
     const failed = results?.find(([err]) => err);
@@ -146,7 +206,6 @@ export class RedisRevocationStore implements RevocationStore {
     try {
       return await this.checker.isRevoked(token);
     } catch (err) {
-      if (err instanceof RevocationUnavailableError) throw err;
       if (err instanceof VerifierUnavailableError) throw new RevocationUnavailableError(err.message);
       throw err;
     }
@@ -165,13 +224,14 @@ export class RedisRevocationStore implements RevocationStore {
       const started = Date.now();
       const rows = await this.prisma.revocation.findMany({
         where: { expiresAt: { gt: new Date() } },
-        select: { kind: true, value: true, expiresAt: true },
+        select: { kind: true, value: true, expiresAt: true, notBefore: true },
       });
-      for (let i = 0; i < rows.length; i += 1000) {
-        await this.writeFast(rows.slice(i, i + 1000) as RevocationEntry[]);
+      const entries = rows.flatMap(entryOfRow);
+      for (let i = 0; i < entries.length; i += 1000) {
+        await this.writeFast(entries.slice(i, i + 1000));
       }
       // Set last: until it exists, every check comes back here.
-      await this.redis.set(this.keys.complete, String(Date.now()));
+      await this.redis.set(this.marker, String(Date.now()));
       this.logger?.info(
         { entries: rows.length, ms: Date.now() - started },
         'revocation set copied from Postgres',

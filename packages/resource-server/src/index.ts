@@ -33,7 +33,10 @@ export {
 export {
   DEFAULT_KEY_PREFIX,
   redisRevocationChecker,
-  revocationKeys,
+  revocationCompleteKey,
+  revocationKey,
+  revocationKeysOf,
+  revokedByEntries,
   type RedisReader,
   type RedisRevocationOptions,
   type RevocationChecker,

@@ -3,36 +3,59 @@ import type { AccessTokenClaims } from './access-token.ts';
 
 /**
  * The revocation set the authorization server writes into Redis (mcp-auth's DESIGN "Revocation"),
- * read here. One definition of the key names for writer and readers: packages/core's store
- * imports them from this module.
+ * read here. This is the one place that names its keys and says what their values mean: the
+ * writer in packages/core imports them from this module.
  */
 
-/** jti: one access token; sid: a grant family; client: every token of a deleted client. */
-export type RevocationKind = 'jti' | 'sid' | 'client';
+/**
+ * jti: one access token; sid: a grant family; client: every token of a deleted client (value: the
+ * id of each); user: every token of a subject issued up to its sign-out time (value: the `sub`).
+ */
+export type RevocationKind = 'jti' | 'sid' | 'client' | 'user';
 
-/** What identifies an access token for revocation: itself, its grant, and its client. */
-export type RevocationSubject = Pick<AccessTokenClaims, 'jti' | 'sid' | 'client_id'>;
+/**
+ * What identifies an access token for revocation: itself, its grant, its client, and its subject
+ * with the time it was issued (for a sign-out everywhere).
+ */
+export type RevocationSubject = Pick<AccessTokenClaims, 'jti' | 'sid' | 'client_id' | 'sub' | 'iat'>;
 
 export interface RevocationChecker {
   /**
-   * True when the token (`jti`), its grant family (`sid`) or its client is revoked. Rejects when
-   * the store cannot answer: callers fail closed.
+   * True when the token (`jti`), its grant family (`sid`) or its client is revoked, or its subject
+   * was signed out everywhere at or after its `iat`. Rejects when the store cannot answer: callers
+   * fail closed.
    */
   isRevoked(token: RevocationSubject): Promise<boolean>;
 }
 
 export const DEFAULT_KEY_PREFIX = 'mcp-auth:';
 
-/** The Redis keys of the set under a prefix (REDIS_KEY_PREFIX of the authorization server). */
-export function revocationKeys(keyPrefix = DEFAULT_KEY_PREFIX) {
-  return {
-    /** Present only while the set is complete: Redis restarted without persistence or flushed has none. */
-    complete: `${keyPrefix}revoked:complete`,
-    entry: (kind: RevocationKind, value: string) => `${keyPrefix}revoked:${kind}:${value}`,
-  };
+/** The Redis key of one entry, under the prefix (REDIS_KEY_PREFIX of the authorization server). */
+export const revocationKey = (keyPrefix: string, kind: RevocationKind, value: string) =>
+  `${keyPrefix}revoked:${kind}:${value}`;
+
+/** Present once the Redis copy holds every entry of the durable record (gone after a flush or a restart without persistence). */
+export const revocationCompleteKey = (keyPrefix: string) => `${keyPrefix}revoked:complete`;
+
+/** The keys that can revoke one token, in the order `revokedByEntries` reads their values. */
+export const revocationKeysOf = (keyPrefix: string, token: RevocationSubject): string[] => [
+  revocationKey(keyPrefix, 'jti', token.jti),
+  revocationKey(keyPrefix, 'sid', token.sid),
+  revocationKey(keyPrefix, 'client', token.client_id),
+  revocationKey(keyPrefix, 'user', token.sub),
+];
+
+/**
+ * Reads the values of `revocationKeysOf`: a `jti`, `sid` or `client` key revokes by existing; a
+ * `user` key holds the sign-out second, and revokes the tokens issued up to it.
+ */
+export function revokedByEntries(values: readonly (string | null)[], token: RevocationSubject): boolean {
+  const [jti, sid, client, user] = values;
+  if (jti || sid || client) return true;
+  return user != null && token.iat <= Number(user);
 }
 
-/** The one Redis command this needs; an ioredis (or node-redis with this shape) client fits. */
+/** The one Redis command this needs; an ioredis client fits. */
 export interface RedisReader {
   mget(...keys: string[]): Promise<(string | null)[]>;
 }
@@ -49,28 +72,24 @@ export interface RedisRevocationOptions {
 }
 
 /**
- * One MGET per request: the completeness marker and the entries that would revoke this token.
- * An error from Redis, or a set that is still incomplete, rejects (fail closed).
+ * One MGET per request: the completeness marker and every key that could revoke this token. An
+ * error from Redis, or a set that stays incomplete, rejects (fail closed).
  */
 export function redisRevocationChecker(options: RedisRevocationOptions): RevocationChecker {
-  const keys = revocationKeys(options.keyPrefix);
+  const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const complete = revocationCompleteKey(prefix);
   const check = async (token: RevocationSubject, retried: boolean): Promise<boolean> => {
     let values: (string | null)[];
     try {
-      values = await options.redis.mget(
-        keys.complete,
-        keys.entry('jti', token.jti),
-        keys.entry('sid', token.sid),
-        keys.entry('client', token.client_id),
-      );
+      values = await options.redis.mget(complete, ...revocationKeysOf(prefix, token));
     } catch (err) {
       throw new VerifierUnavailableError(`revocation set unavailable: ${(err as Error).message}`);
     }
-    const [complete, ...entries] = values;
-    if (entries.some(Boolean)) return true;
-    if (complete) return false;
+    const [isComplete, ...entries] = values;
+    if (revokedByEntries(entries, token)) return true;
+    if (isComplete) return false;
     if (!options.onIncomplete || retried) {
-      throw new VerifierUnavailableError('the revocation set is being rebuilt');
+      throw new VerifierUnavailableError('the revocation set is incomplete (being rebuilt)');
     }
     await options.onIncomplete();
     return check(token, true);

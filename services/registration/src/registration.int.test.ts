@@ -550,7 +550,13 @@ describe('client configuration endpoint (RFC 7592)', () => {
     expect(await prisma.refreshToken.count({ where: { clientId: id } })).toBe(0);
     // Access tokens it already holds are refused from now on (RFC 7592 §2.3), whatever their grant.
     expect(
-      await revocation.isRevoked({ jti: crypto.randomUUID(), sid: crypto.randomUUID(), client_id: id }),
+      await revocation.isRevoked({
+        jti: crypto.randomUUID(),
+        sid: crypto.randomUUID(),
+        client_id: id,
+        sub: crypto.randomUUID(),
+        iat: Math.floor(Date.now() / 1000),
+      }),
     ).toBe(true);
 
     await expectInvalidToken(await call('GET', clientPath(id), { token }));

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "revocations" ADD COLUMN     "notBefore" TIMESTAMPTZ(3);
+
