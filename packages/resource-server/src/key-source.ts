@@ -52,6 +52,8 @@ export function remoteJwks(jwksUri: string, options: RemoteJwksOptions = {}): Ke
       return client.getSigningKey(kid).then(
         (signing) => {
           const publicKey = createPublicKey(signing.getPublicKey());
+          // A key of a type we do not verify with (say, RSA-PSS) names no key of ours.
+          if (publicKey.asymmetricKeyType !== 'rsa' && publicKey.asymmetricKeyType !== 'ec') return undefined;
           const key = { kid, alg: algOf(publicKey, jwksUri), key: publicKey };
           known.set(kid, { key, until: Date.now() + maxAge });
           return key;
