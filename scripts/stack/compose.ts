@@ -93,6 +93,14 @@ export function commandOf(s: ComposeService): string[] {
   return [];
 }
 
+/** Bind mounts (`./file:/target[:ro]`, relative to the compose file, or absolute). */
+export function bindMountsOf(s: ComposeService): { source: string; target: string }[] {
+  return (s.volumes ?? [])
+    .map((v) => v.split(':'))
+    .filter(([source]) => source !== undefined && (source.startsWith('.') || source.startsWith('/')))
+    .map(([source, target]) => ({ source: source!, target: target! }));
+}
+
 /** Named-volume mounts (`name:/target[:ro]`); bind mounts (`./dir:/target`) are left out. */
 export function volumesOf(s: ComposeService): { volume: string; target: string; readOnly: boolean }[] {
   return (s.volumes ?? [])

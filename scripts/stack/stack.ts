@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { createRedis, redactUrl } from '@mcp-auth/core';
 import {
+  bindMountsOf,
   commandOf,
   environmentOf,
   loadCompose,
@@ -14,6 +15,7 @@ import {
 } from './compose.ts';
 import { startGateway } from './gateway.ts';
 import { freePort } from '@mcp-auth/core';
+import { repoRoot } from './paths.ts';
 import { runJob, startProcess, waitForHttp, type StackProcess } from './process.ts';
 import entryPoints from '../entry-points.json' with { type: 'json' };
 
@@ -112,6 +114,8 @@ function localEnvironment(s: ComposeService, addr: LocalAddresses): Record<strin
     if (!local) throw new StackError(`volume ${volume} is not declared`);
     return { target, local };
   });
+  // A bind mount's file is used where it lies (the policy file, say): relative to the repository.
+  for (const { source, target } of bindMountsOf(s)) mounts.push({ target, local: resolve(repoRoot, source) });
   return Object.fromEntries(Object.entries(environmentOf(s)).map(([k, v]) => [k, mapValue(v, addr, mounts)]));
 }
 

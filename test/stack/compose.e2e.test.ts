@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -9,6 +10,7 @@ import { authzServiceEnv } from '../../services/authz/src/config.ts';
 import { mcpServiceEnv } from '../../services/mcp/src/config.ts';
 import { registrationServiceEnv } from '../../services/registration/src/config.ts';
 import {
+  bindMountsOf,
   commandOf,
   composeFile,
   environmentOf,
@@ -76,7 +78,7 @@ describe('docker-compose.yml matches what the services read', () => {
     expect(environmentOf(service(compose, 'mcp')).AUTHORIZATION_SERVER_URL).toBe(urls[0]);
   });
 
-  it('the keys job writes the private key where authz reads it, and the public key where mcp reads it', () => {
+  it('the keys job writes the private key where authz reads it; mcp gets keys from the JWKS URL, not a file', () => {
     const volumeHolding = (name: string, path: string) =>
       volumesOf(service(compose, name)).find((v) => path.startsWith(`${v.target}/`));
     const keys = environmentOf(service(compose, 'keys'));
@@ -93,17 +95,26 @@ describe('docker-compose.yml matches what the services read', () => {
       posix.relative(privateVolume.target, keys.JWT_PRIVATE_KEY_PATH!),
     );
 
-    const mcpMount = volumeHolding('mcp', mcp.JWT_PUBLIC_KEYS_PATH!)!;
-    expect(mcpMount).toMatchObject({ volume: publicVolume.volume, readOnly: true });
-    expect(posix.relative(mcpMount.target, mcp.JWT_PUBLIC_KEYS_PATH!)).toBe(
-      posix.relative(publicVolume.target, keys.JWT_PUBLIC_KEYS_PATH!),
-    );
+    // mcp fetches authz's JWKS inside the network (the port authz listens on), with no key volume.
+    expect(mcp.JWT_PUBLIC_KEYS_PATH).toBeUndefined();
+    expect(mcp.MCP_JWKS_URL).toBe(`http://authz:${authz.PORT}/oauth/jwks.json`);
+    expect(volumesOf(service(compose, 'mcp'))).toEqual([]);
     // The private key's volume is mounted nowhere but in the keys job and authz.
     const holders = Object.entries(compose.services)
       .filter(([, s]) => volumesOf(s).some((v) => v.volume === privateVolume.volume))
       .map(([name]) => name)
       .sort();
     expect(holders).toEqual(['authz', 'keys']);
+  });
+
+  it('mcp and authz read the same policy file, which exists', () => {
+    const mcp = service(compose, 'mcp');
+    const policyPath = environmentOf(mcp).MCP_POLICY_PATH!;
+    for (const name of ['mcp', 'authz']) {
+      const mount = bindMountsOf(service(compose, name)).find((m) => m.target === policyPath);
+      expect(mount, name).toBeDefined();
+      expect(existsSync(join(repoRoot, mount!.source)), name).toBe(true);
+    }
   });
 
   it('only the gateway publishes a port', () => {
