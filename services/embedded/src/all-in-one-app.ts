@@ -29,6 +29,8 @@ export function createAllInOneApp(deps: {
   logger: Logger;
   /** REGISTRATION_INITIAL_ACCESS_TOKEN: registering a client_credentials client needs it. */
   registrationInitialAccessToken?: string;
+  /** Where the MCP settings (MCP_POLICY_PATH, MCP_UPSTREAM_URL…) are read; default process.env. */
+  mcpEnv?: NodeJS.ProcessEnv;
 }): Express {
   const { authzConfig, prisma, signingKey, revocation, logger, registrationInitialAccessToken } = deps;
   const previousKeys = deps.previousKeys ?? [];
@@ -58,7 +60,7 @@ export function createAllInOneApp(deps: {
   app.use(
     createMcpApp({
       // MCP_POLICY_PATH, MCP_UPSTREAM_URL, MCP_ALLOWED_ORIGINS… as the standalone service reads them.
-      config: embeddedMcpConfig(authzConfig.issuer),
+      config: embeddedMcpConfig(authzConfig.issuer, deps.mcpEnv),
       // The same process signs and verifies: the public half of the one signing key.
       keys: keySet([signingKey, ...previousKeys]),
       logger: logger.child({ app: 'mcp' }),
