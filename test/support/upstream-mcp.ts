@@ -48,14 +48,18 @@ function mcpServer(): McpServer {
   server.registerTool(
     'count',
     {
-      description: 'Sends `to` log notifications on the response stream, then answers',
-      inputSchema: { to: z.number().int().min(0).max(100_000) },
+      description:
+        'Sends `to` log notifications (each padded to `pad` characters) on the response stream, then answers',
+      inputSchema: {
+        to: z.number().int().min(0).max(100_000),
+        pad: z.number().int().min(0).max(65_536).default(0),
+      },
     },
-    async ({ to }, extra) => {
+    async ({ to, pad }, extra) => {
       for (let i = 1; i <= to; i++) {
         await extra.sendNotification({
           method: 'notifications/message',
-          params: { level: 'info', data: `tick ${i}` },
+          params: { level: 'info', data: `tick ${i}`.padEnd(pad, '.') },
         });
       }
       return { content: [{ type: 'text', text: `counted to ${to}` }] };
@@ -90,7 +94,11 @@ function mcpServer(): McpServer {
   return server;
 }
 
-export async function startUpstreamMcp(opts: { stateful: boolean }): Promise<UpstreamMcp> {
+export async function startUpstreamMcp(opts: {
+  stateful: boolean;
+  /** False for load runs: nothing is kept per request. */
+  record?: boolean;
+}): Promise<UpstreamMcp> {
   const received: ReceivedRequest[] = [];
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
   let onHangAborted: (r: ReceivedRequest) => void = () => undefined;
@@ -99,6 +107,7 @@ export async function startUpstreamMcp(opts: { stateful: boolean }): Promise<Ups
   const app = express();
   app.use(express.json({ limit: '10mb' }));
   app.use((req, res, next) => {
+    if (opts.record === false) return next();
     const record: ReceivedRequest = {
       method: req.method,
       headers: req.headers,
