@@ -64,10 +64,15 @@ async function streamEvents(
   if (res.status !== 200 || !res.body) throw new Error(`SSE run answered ${res.status}`);
   let bytes = 0;
   let seen = 0;
+  // An event may be split across chunks: keep the end of the previous one, shorter than the marker.
+  const marker = 'notifications/message';
+  let carry = '';
   const decoder = new TextDecoder();
   for await (const chunk of res.body) {
     bytes += chunk.byteLength;
-    seen += decoder.decode(chunk, { stream: true }).split('notifications/message').length - 1;
+    const text = carry + decoder.decode(chunk, { stream: true });
+    seen += text.split(marker).length - 1;
+    carry = text.slice(-(marker.length - 1));
   }
   sampling = false;
   await sampler;

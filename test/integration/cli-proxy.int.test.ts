@@ -16,9 +16,9 @@ import {
 import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
 import { createUser } from '@mcp-auth/authz/users';
 import { createAllInOneApp } from '@mcp-auth/embedded/all-in-one-app';
-import { launchBrowser, logInAndConsent } from '../support/browser.ts';
+import { cliLogIn, launchBrowser } from '../support/browser.ts';
 import { startPostgres, type TestDatabase } from '../support/infra.ts';
-import { cli, startCli } from '../support/processes.ts';
+import { cli } from '../support/processes.ts';
 import { startUpstreamMcp, type UpstreamMcp } from '../support/upstream-mcp.ts';
 
 /**
@@ -71,15 +71,7 @@ afterAll(async () => {
 
 describe('the CLI through the proxy', { timeout: 120_000 }, () => {
   it('logs in, lists the upstream tools and calls one; the upstream sees the user, never the token', async () => {
-    const login = startCli(['login', mcpUrl, '--no-browser'], env());
-    const [url] = await login.waitFor(/^https?:\/\/\S+$/m);
-    const page = await browser.newPage();
-    try {
-      await logInAndConsent(page, url!, USER);
-    } finally {
-      await page.close();
-    }
-    expect(await login.exited, login.output()).toBe(0);
+    await cliLogIn({ browser, mcpUrl, user: USER, env: env() });
 
     const tools = await cli(['tools', mcpUrl], env());
     expect(tools.code, tools.stderr).toBe(0);
