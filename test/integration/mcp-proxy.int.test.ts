@@ -365,6 +365,16 @@ describe('what reaches the upstream', () => {
   });
 });
 
+describe('methods', () => {
+  it('answers other methods with 405 naming the transport methods, after authentication', async () => {
+    const res = await fetch(`${base}/notes`, { method: 'PUT', headers: headers(forNotes()), body: '{}' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST, GET, DELETE');
+    const anonymous = await fetch(`${base}/notes`, { method: 'PUT', body: '{}' });
+    expect(anonymous.status).toBe(401);
+  });
+});
+
 describe('per-tool policy', () => {
   const insufficient = async (res: Response, scope: string) => {
     expect(res.status).toBe(403);

@@ -97,7 +97,7 @@ function protectServer(
   if (!server.upstream) {
     route
       .post(...post, handleMcpPost({ tools, toolScopes: server.tools, logger }))
-      .all(bearer, methodNotAllowed);
+      .all(bearer, methodNotAllowed('POST'));
     return undefined;
   }
   const upstream = forwardTo({ url: server.upstream, timeoutMs: config.upstreamTimeoutMs, logger });
@@ -105,6 +105,6 @@ function protectServer(
     .post(...post, upstream.handler)
     .get(bearer, upstream.handler)
     .delete(bearer, upstream.handler)
-    .all(bearer, methodNotAllowed);
+    .all(bearer, methodNotAllowed('POST, GET, DELETE'));
   return upstream;
 }

@@ -44,10 +44,16 @@ export const jsonRpcError = (code: number, message: string) => ({
   id: null,
 });
 
-/** GET (server stream) and DELETE (end session) have nothing to act on without sessions. */
-export const methodNotAllowed: RequestHandler = (_req, res) => {
-  res.status(405).set('Allow', 'POST').json(jsonRpcError(-32000, 'Method not allowed.'));
-};
+/**
+ * The methods an endpoint does not serve: for the built-in tools GET (server stream) and DELETE
+ * (end session), which have nothing to act on without sessions; for a proxied server, anything
+ * but the transport's POST, GET and DELETE.
+ */
+export const methodNotAllowed =
+  (allow: string): RequestHandler =>
+  (_req, res) => {
+    res.status(405).set('Allow', allow).json(jsonRpcError(-32000, 'Method not allowed.'));
+  };
 
 /** The request body as received (decompressed), for forwarding it unchanged. */
 export type RequestWithRawBody = Request & { rawBody?: Buffer };
