@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
@@ -93,18 +94,21 @@ export function commandOf(s: ComposeService): string[] {
   return [];
 }
 
-/** Bind mounts (`./file:/target[:ro]`, relative to the compose file, or absolute). */
-export function bindMountsOf(s: ComposeService): { source: string; target: string }[] {
-  return (s.volumes ?? [])
-    .map((v) => v.split(':'))
-    .filter(([source]) => source !== undefined && (source.startsWith('.') || source.startsWith('/')))
-    .map(([source, target]) => ({ source: source!, target: target! }));
-}
-
 /** Named-volume mounts (`name:/target[:ro]`); bind mounts (`./dir:/target`) are left out. */
 export function volumesOf(s: ComposeService): { volume: string; target: string; readOnly: boolean }[] {
   return (s.volumes ?? [])
     .map((v) => v.split(':'))
     .filter(([source]) => source !== undefined && !source.startsWith('.') && !source.startsWith('/'))
     .map(([volume, target, mode]) => ({ volume: volume!, target: target!, readOnly: mode === 'ro' }));
+}
+
+/** Bind mounts (`./dir:/target[:ro]`), the source resolved as compose does: from the file's folder. */
+export function bindMountsOf(
+  s: ComposeService,
+  base = dirname(composeFile),
+): { source: string; target: string }[] {
+  return (s.volumes ?? [])
+    .map((v) => v.split(':'))
+    .filter(([source]) => source !== undefined && (source.startsWith('.') || source.startsWith('/')))
+    .map(([source, target]) => ({ source: resolve(base, source!), target: target! }));
 }

@@ -114,8 +114,8 @@ function localEnvironment(s: ComposeService, addr: LocalAddresses): Record<strin
     if (!local) throw new StackError(`volume ${volume} is not declared`);
     return { target, local };
   });
-  // A bind mount's file is used where it lies (the policy file, say): relative to the repository.
-  for (const { source, target } of bindMountsOf(s)) mounts.push({ target, local: resolve(repoRoot, source) });
+  // A bind-mounted folder (the policy file's) is the checkout's own folder here.
+  for (const { source, target } of bindMountsOf(s)) mounts.push({ target, local: source });
   return Object.fromEntries(Object.entries(environmentOf(s)).map(([k, v]) => [k, mapValue(v, addr, mounts)]));
 }
 

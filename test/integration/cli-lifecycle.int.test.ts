@@ -10,6 +10,7 @@ import {
   createPrisma,
   createRedis,
   generateSigningKeyPem,
+  loadPolicy,
   RedisRevocationStore,
   type RevocationSubject,
   signingKeyFromPem,
@@ -125,10 +126,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const authzConfig = authzConfigFrom(
-    loadAuthzEnv({ PUBLIC_URL: issuer, DATABASE_URL: db.url, ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL) }),
-  );
-  mcpUrl = authzConfig.resource;
+  const authzEnv = loadAuthzEnv({
+    PUBLIC_URL: issuer,
+    DATABASE_URL: db.url,
+    ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL),
+  });
+  const authzConfig = authzConfigFrom(authzEnv, loadPolicy(authzEnv));
+  mcpUrl = authzConfig.policy.servers[0]!.resource;
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
   const app = createAllInOneApp({ authzConfig, prisma, signingKey, revocation, logger });
   server.on('request', app);

@@ -9,6 +9,7 @@ import {
   createLogger,
   createPrisma,
   generateSigningKeyPem,
+  loadPolicy,
   PostgresRevocationStore,
   signingKeyFromPem,
   type PrismaClient,
@@ -43,7 +44,9 @@ beforeAll(async () => {
   server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const authzConfig = authzConfigFrom(loadAuthzEnv({ PUBLIC_URL: issuer, DATABASE_URL: db.url }));
+  const authzEnv = loadAuthzEnv({ PUBLIC_URL: issuer, DATABASE_URL: db.url });
+  // As the all-in-one main reads it: one policy for authz and the proxy, with MCP_UPSTREAM_URL.
+  const authzConfig = authzConfigFrom(authzEnv, loadPolicy({ ...authzEnv, MCP_UPSTREAM_URL: upstream.url }));
   mcpUrl = `${issuer}/mcp`;
   const app = createAllInOneApp({
     authzConfig,
@@ -51,7 +54,7 @@ beforeAll(async () => {
     signingKey: signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256'),
     revocation: new PostgresRevocationStore(prisma),
     logger: createLogger('cli-proxy', 'silent'),
-    mcpEnv: { MCP_UPSTREAM_URL: upstream.url },
+    mcpEnv: {},
   });
   server.on('request', app);
   await createUser(prisma, USER.username, USER.password);

@@ -18,7 +18,7 @@ import { createApp as createAuthzApp } from '../../services/authz/src/app.ts';
 import type { AuthzConfig } from '../../services/authz/src/config.ts';
 import { createApp as createMcpApp } from '../../services/mcp/src/app.ts';
 import { createApp as createRegistrationApp } from '../../services/registration/src/app.ts';
-import { mcpConfigFrom } from '../../services/mcp/src/config.ts';
+import { mcpConfig } from '../../services/mcp/src/config.ts';
 import { startPostgres, startRedis, type TestRedis } from '../support/infra.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { testAuthzConfig } from '../support/authz-config.ts';
@@ -78,7 +78,12 @@ export async function startTokenStack(): Promise<TokenStack> {
   const authzApp = express();
   authzApp.use(
     createRegistrationApp({
-      config: { issuer: config.issuer, accessTokenTtl: config.accessTokenTtl, initialAccessToken },
+      config: {
+        issuer: config.issuer,
+        accessTokenTtl: config.accessTokenTtl,
+        initialAccessToken,
+        policy: config.policy,
+      },
       prisma,
       logger,
       revocation: authzRevocation,
@@ -91,7 +96,7 @@ export async function startTokenStack(): Promise<TokenStack> {
   mcp.server.on(
     'request',
     createMcpApp({
-      config: mcpConfigFrom({ PUBLIC_URL: config.issuer, MCP_RESOURCE_URL: config.resource }),
+      config: mcpConfig({ issuer: config.issuer, policy: config.policy }),
       keys: keySet([signingKey]),
       logger,
       revocation: new RedisRevocationStore(mcpRedis, mcpPrisma, redisInfo.keyPrefix),
@@ -100,7 +105,7 @@ export async function startTokenStack(): Promise<TokenStack> {
 
   return {
     issuer: authz.base,
-    resource: config.resource,
+    resource: `${mcp.base}/mcp`,
     config,
     initialAccessToken,
     signingKey,

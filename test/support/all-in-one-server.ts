@@ -5,6 +5,7 @@ import {
   createLogger,
   createPrisma,
   generateSigningKeyPem,
+  loadPolicy,
   PostgresRevocationStore,
   signingKeyFromPem,
   type Logger,
@@ -33,7 +34,8 @@ export async function startAllInOneServer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const logger = opts.logger ?? createLogger('all-in-one-test', 'silent');
-  const authzConfig = authzConfigFrom(loadAuthzEnv({ PUBLIC_URL: base, DATABASE_URL: db.url }));
+  const authzEnv = loadAuthzEnv({ PUBLIC_URL: base, DATABASE_URL: db.url });
+  const authzConfig = authzConfigFrom(authzEnv, loadPolicy(authzEnv));
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
   const revocation = new PostgresRevocationStore(prisma);
   const app = createAllInOneApp({ authzConfig, prisma, signingKey, revocation, logger });

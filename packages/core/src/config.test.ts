@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { baseUrl, ConfigError, loadConfig, port, postgresUrl } from './config.ts';
+import { baseUrl, commonEnv, ConfigError, loadConfig, port, postgresUrl } from './config.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 
 describe('configuration', () => {
@@ -37,7 +37,52 @@ describe('configuration', () => {
   });
 });
 
-describe('passwords', () => {
+describe('PUBLIC_URL', () => {
+  const load = (env: Record<string, string>) => loadConfig(commonEnv, env);
+
+  it('accepts https anywhere and http on a loopback host', () => {
+    for (const url of [
+      'https://auth.example.com',
+      'https://auth.example.com:8443/',
+      'http://localhost:8080',
+      'http://127.0.0.1:3000',
+      'http://[::1]:8080',
+    ]) {
+      expect(load({ PUBLIC_URL: url }).ALLOW_INSECURE_PUBLIC_URL, url).toBe(false);
+    }
+  });
+
+  it('refuses a path, in one line that says why', () => {
+    for (const url of [
+      'https://example.com/auth',
+      'https://example.com/auth/',
+      'http://localhost:8080/a/b',
+    ]) {
+      expect(() => load({ PUBLIC_URL: url }), url).toThrow(
+        /^invalid configuration: PUBLIC_URL: must be an origin without a path[^\n]*$/,
+      );
+    }
+  });
+
+  it('refuses http on a non-loopback host unless ALLOW_INSECURE_PUBLIC_URL=true', () => {
+    for (const url of ['http://auth.example.com', 'http://10.0.0.5:8080', 'http://localhost.example.com']) {
+      expect(() => load({ PUBLIC_URL: url }), url).toThrow(
+        /PUBLIC_URL: http is allowed only on a loopback host.*ALLOW_INSECURE_PUBLIC_URL=true/,
+      );
+      expect(() => load({ PUBLIC_URL: url, ALLOW_INSECURE_PUBLIC_URL: 'false' }), url).toThrow(/PUBLIC_URL/);
+      expect(load({ PUBLIC_URL: url, ALLOW_INSECURE_PUBLIC_URL: 'true' })).toMatchObject({
+        PUBLIC_URL: url,
+        ALLOW_INSECURE_PUBLIC_URL: true,
+      });
+    }
+    expect(() => load({ PUBLIC_URL: 'https://a.example', ALLOW_INSECURE_PUBLIC_URL: 'maybe' })).toThrow(
+      /ALLOW_INSECURE_PUBLIC_URL: /,
+    );
+  });
+});
+
+// Three scrypt runs at N=2^17: well within the default timeout on an idle core, not on a busy one.
+describe('passwords', { timeout: 60_000 }, () => {
   it('verifies the right password only, and the hash names its parameters', async () => {
     const hash = await hashPassword('correct horse battery staple');
     expect(hash).toMatch(/^scrypt\$131072\$8\$1\$/);

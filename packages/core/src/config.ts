@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Logger } from './logger.ts';
+import { isLoopbackHost } from './redirect-uri.ts';
 
 /** A configuration problem found at start-up; its message names the variable. */
 export class ConfigError extends Error {
@@ -15,7 +17,7 @@ export function loadConfig<S extends z.ZodRawShape>(
 ): z.output<z.ZodObject<S>> {
   // An empty value is unset: compose files and shells write `VAR=` for "not given".
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const result = z.object(shape).safeParse(given);
+  const result = z.object(shape).superRefine(checkPublicUrlScheme).safeParse(given);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
@@ -31,6 +33,59 @@ export const baseUrl = z
   .transform((u) => u.replace(/\/+$/, ''))
   .refine((u) => !u.includes('?') && !u.includes('#'), 'must not contain a query or fragment');
 
+/**
+ * PUBLIC_URL: the issuer and the base of every resource URL. Only an origin: with a path
+ * (https://example.com/auth) the issuer's RFC 8414 §3.1 metadata URL would be
+ * https://example.com/.well-known/oauth-authorization-server/auth and the endpoints
+ * https://example.com/auth/oauth/…, which the gateway and the services do not route (they serve
+ * at the root). Refused at start rather than advertised and answered with 404s: an operator who
+ * shares a host with other sites gives mcp-auth its own host name instead.
+ */
+export const publicUrl = baseUrl.refine(
+  (u) => new URL(u).pathname === '/',
+  'must be an origin without a path (https://auth.example.com, not https://example.com/auth); give mcp-auth its own host name',
+);
+
+/**
+ * An `http` PUBLIC_URL sends tokens, passwords and cookies (without `Secure`) in clear text, so it
+ * is accepted only on a loopback host (development) unless the operator says otherwise: every
+ * shape that declares PUBLIC_URL gets this rule through loadConfig.
+ */
+function checkPublicUrlScheme(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const url = env.PUBLIC_URL;
+  if (typeof url !== 'string' || !isInsecurePublicUrl(url) || env.ALLOW_INSECURE_PUBLIC_URL === true) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['PUBLIC_URL'],
+    message:
+      'http is allowed only on a loopback host (localhost, 127.0.0.1, ::1); use https, or set ALLOW_INSECURE_PUBLIC_URL=true to accept clear text',
+  });
+}
+
+/** An http URL whose host is not this machine: what ALLOW_INSECURE_PUBLIC_URL must allow. */
+export const isInsecurePublicUrl = (url: string): boolean => {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'http:' && !isLoopbackHost(hostname);
+};
+
+/** "true"/"false" (also 1/0, yes/no, on/off); unset is false. */
+export const flag = () => z.stringbool().default(false);
+
+/** PUBLIC_URL and its one escape hatch, for every service's shape and the all-in-one mode. */
+export const publicUrlEnv = {
+  PUBLIC_URL: publicUrl,
+  ALLOW_INSECURE_PUBLIC_URL: flag(),
+};
+
+/** Says at start, as a warning, that the operator chose a clear-text public URL. */
+export function warnIfInsecurePublicUrl(logger: Logger, publicUrlValue: string): void {
+  if (!isInsecurePublicUrl(publicUrlValue)) return;
+  logger.warn(
+    { publicUrl: publicUrlValue },
+    'ALLOW_INSECURE_PUBLIC_URL=true: PUBLIC_URL is http on a non-loopback host; tokens, passwords and cookies travel in clear text',
+  );
+}
+
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 /** Durations in seconds, e.g. ACCESS_TOKEN_TTL=900. */
@@ -45,7 +100,7 @@ export const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// UR
 
 /** Variables every service reads. */
 export const commonEnv = {
-  PUBLIC_URL: baseUrl,
+  ...publicUrlEnv,
   LOG_LEVEL: logLevel,
 };
 

@@ -1,6 +1,9 @@
+import type { Policy } from './policy/policy.ts';
+
 /**
- * The scopes the MCP resource understands. The MCP service requires them per tool, the
- * authorization server grants only these (a request for none gets BASE_SCOPE), and both advertise them in their metadata.
+ * The demo's scopes, as the default policy declares them (policy/policy.ts). The authorization
+ * server and registration take scopes from the Policy; these names remain for the built-in demo
+ * tools and their tests.
  */
 export const BASE_SCOPE = 'mcp:tools';
 /** Reveals who the caller is (the `whoami` tool). */
@@ -12,3 +15,7 @@ export const parseScope = (scope: string | undefined | null): string[] => [
 ];
 
 export const formatScope = (scopes: readonly string[]): string => scopes.join(' ');
+
+/** The scopes among `scopes` that the operator's policy does not declare. */
+export const undeclaredScopes = (policy: Pick<Policy, 'scopes'>, scopes: readonly string[]): string[] =>
+  scopes.filter((s) => !policy.scopes.has(s));

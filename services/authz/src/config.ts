@@ -3,11 +3,13 @@ import {
   baseUrl,
   commonEnv,
   loadConfig,
+  policyEnv,
   port,
   postgresUrl,
   revocationRedisEnv,
   seconds,
   SIGNING_ALGORITHMS,
+  type Policy,
 } from '@mcp-auth/core';
 
 /** What the authorization server reads in every mode, the embedded one included. */
@@ -21,7 +23,9 @@ export const authzEnv = {
   JWT_PRIVATE_KEY_PATH: z.string().optional(),
   /** After a key rotation: the old public key(s) (PEM or JWKS), valid until their tokens expire. */
   JWT_PREVIOUS_PUBLIC_KEYS_PATH: z.string().optional(),
-  /** The protected resource(s) tokens may be issued for (RFC 8707); default PUBLIC_URL/mcp. */
+  /** The operator's scopes and protected servers (JSON or YAML); without it, the demo's. */
+  MCP_POLICY_PATH: policyEnv.MCP_POLICY_PATH,
+  /** Without a policy that lists servers: the one protected resource (RFC 8707); default PUBLIC_URL/mcp. */
   MCP_RESOURCE_URL: baseUrl.optional(),
   ACCESS_TOKEN_TTL: seconds(900),
   REFRESH_TOKEN_TTL: seconds(30 * 24 * 3600),
@@ -47,8 +51,11 @@ export type AuthzEnv = z.output<z.ZodObject<typeof authzEnv>>;
 
 export interface AuthzConfig {
   issuer: string;
-  /** The resource indicator (RFC 8707) tokens are bound to; `aud` of every access token. */
-  resource: string;
+  /**
+   * The scopes this issuer grants (with their consent wording and the default), and the protected
+   * servers: an access token's `aud` is one of their resource URLs (RFC 8707). Loaded once at start.
+   */
+  policy: Policy;
   accessTokenTtl: number;
   refreshTokenTtl: number;
   refreshTokenMaxLifetime: number;
@@ -58,10 +65,11 @@ export interface AuthzConfig {
   secureCookies: boolean;
 }
 
-export function authzConfigFrom(env: AuthzEnv): AuthzConfig {
+/** `policy` is `loadPolicy(env)`, read once by whoever starts the server (main, the all-in-one mode). */
+export function authzConfigFrom(env: AuthzEnv, policy: Policy): AuthzConfig {
   return {
     issuer: env.PUBLIC_URL,
-    resource: env.MCP_RESOURCE_URL ?? `${env.PUBLIC_URL}/mcp`,
+    policy,
     accessTokenTtl: env.ACCESS_TOKEN_TTL,
     refreshTokenTtl: env.REFRESH_TOKEN_TTL,
     refreshTokenMaxLifetime: env.REFRESH_TOKEN_MAX_LIFETIME,

@@ -5,8 +5,10 @@ import {
   createLogger,
   exitOnStartupError,
   loadOrCreateSigningKey,
+  loadPolicy,
   serve,
   serviceApp,
+  warnIfInsecurePublicUrl,
 } from '@mcp-auth/core';
 import { createApp } from './app.ts';
 import { authzConfigFrom, loadAuthzServiceEnv } from './config.ts';
@@ -16,6 +18,13 @@ const logger = createLogger('authz');
 try {
   const env = loadAuthzServiceEnv();
   logger.level = env.LOG_LEVEL;
+  warnIfInsecurePublicUrl(logger, env.PUBLIC_URL);
+  // Read once, before anything connects: a bad policy file stops the start with one line.
+  const policy = loadPolicy(env);
+  logger.info(
+    { scopes: [...policy.scopes.keys()], resources: policy.servers.map((s) => s.resource) },
+    'policy loaded',
+  );
   const { prisma, revocation, checks, close } = await connectServices({
     env,
     logger,
@@ -37,7 +46,9 @@ try {
 
   // Health routes live here, not in createApp: the embedded mode serves its own.
   const app = serviceApp(checks);
-  app.use(createApp({ config: authzConfigFrom(env), prisma, signingKey, previousKeys, logger, revocation }));
+  app.use(
+    createApp({ config: authzConfigFrom(env, policy), prisma, signingKey, previousKeys, logger, revocation }),
+  );
   const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL);
   await serve({
     app,

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { publicCors, strictRouter, SUPPORTED_SCOPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@mcp-auth/core';
+import { publicCors, strictRouter, TOKEN_ENDPOINT_AUTH_METHODS } from '@mcp-auth/core';
 import type { AuthzConfig } from './config.ts';
 import { INTROSPECTION_PATH } from './introspection/router.ts';
 import { REVOCATION_PATH } from './revocation/router.ts';
@@ -14,7 +14,8 @@ export function authorizationServerMetadata(config: AuthzConfig) {
     token_endpoint: `${issuer}/oauth/token`,
     registration_endpoint: `${issuer}/oauth/register`,
     jwks_uri: `${issuer}/oauth/jwks.json`,
-    scopes_supported: [...SUPPORTED_SCOPES],
+    // Every scope the operator's policy declares, in its order (RFC 8414 §2).
+    scopes_supported: [...config.policy.scopes.keys()],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: [...SUPPORTED_GRANT_TYPES],

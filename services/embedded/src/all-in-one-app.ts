@@ -41,6 +41,7 @@ export function createAllInOneApp(deps: {
         issuer: authzConfig.issuer,
         accessTokenTtl: authzConfig.accessTokenTtl,
         initialAccessToken: registrationInitialAccessToken,
+        policy: authzConfig.policy,
       },
       prisma,
       revocation,
@@ -59,8 +60,8 @@ export function createAllInOneApp(deps: {
   );
   app.use(
     createMcpApp({
-      // MCP_POLICY_PATH, MCP_UPSTREAM_URL, MCP_ALLOWED_ORIGINS… as the standalone service reads them.
-      config: embeddedMcpConfig(authzConfig.issuer, deps.mcpEnv),
+      // One policy with authz; MCP_ALLOWED_ORIGINS, MCP_UPSTREAM_TIMEOUT… as the service reads them.
+      config: embeddedMcpConfig(authzConfig.issuer, authzConfig.policy, deps.mcpEnv),
       // The same process signs and verifies: the public half of the one signing key.
       keys: keySet([signingKey, ...previousKeys]),
       logger: logger.child({ app: 'mcp' }),

@@ -3,22 +3,26 @@
 // "Runtime modes".
 import { z } from 'zod';
 import {
-  baseUrl,
   createLogger,
   createPrisma,
   defaultMigrationsDir,
   exitOnStartupError,
+  flag,
   healthRoutes,
   loadConfig,
   loadOrCreateSigningKey,
+  loadPolicy,
   loadVerificationKeys,
   logLevel,
+  policyEnv,
   port,
   PostgresRevocationStore,
   postgresUrl,
+  publicUrl as publicUrlSchema,
   runMigrations,
   serve,
   strictApp,
+  warnIfInsecurePublicUrl,
 } from '@mcp-auth/core';
 import { startHousekeeping } from '@mcp-auth/authz';
 import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
@@ -33,7 +37,9 @@ async function main() {
   const env = loadConfig({
     PORT: port(8080),
     HOST: z.string().default('127.0.0.1'),
-    PUBLIC_URL: baseUrl.optional(),
+    PUBLIC_URL: publicUrlSchema.optional(),
+    ALLOW_INSECURE_PUBLIC_URL: flag(),
+    ...policyEnv,
     DATABASE_URL: postgresUrl.optional(),
     DATA_DIR: z.string().default('.data'),
     LOG_LEVEL: logLevel,
@@ -41,6 +47,7 @@ async function main() {
   });
   logger.level = env.LOG_LEVEL;
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+  warnIfInsecurePublicUrl(logger, publicUrl);
 
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = env.DATABASE_URL;
@@ -52,7 +59,9 @@ async function main() {
     await runMigrations(databaseUrl, defaultMigrationsDir, logger);
     // The authorization server's own variables (token lifetimes, JWT_ALG, ...) apply here too.
     const authzEnv = loadAuthzEnv({ ...process.env, PUBLIC_URL: publicUrl, DATABASE_URL: databaseUrl });
-    const authzConfig = authzConfigFrom(authzEnv);
+    // One policy for the three apps, read once: scopes, consent wording and the protected servers.
+    const policy = loadPolicy({ ...authzEnv, MCP_UPSTREAM_URL: env.MCP_UPSTREAM_URL });
+    const authzConfig = authzConfigFrom(authzEnv, policy);
     const prisma = createPrisma(databaseUrl);
     const { key: signingKey } = await loadOrCreateSigningKey({
       alg: authzEnv.JWT_ALG,
@@ -100,10 +109,10 @@ async function main() {
     const lines = [
       '',
       `mcp-auth is running at ${publicUrl}`,
-      `  MCP endpoint:          ${authzConfig.resource}`,
+      ...policy.servers.map((s) => `  MCP endpoint:          ${s.resource}`),
       `  authorization server:  ${publicUrl}/.well-known/oauth-authorization-server`,
       `  database:              ${embedded ? `embedded PostgreSQL in ${env.DATA_DIR}/postgres` : 'DATABASE_URL'}`,
-      `  log in with the CLI:   npm run client -- login ${authzConfig.resource}`,
+      `  log in with the CLI:   npm run client -- login ${policy.servers[0]!.resource}`,
     ];
     if (admin) {
       lines.push(

@@ -137,22 +137,34 @@ export function keySourceFrom(
   return { jwksUri: env.MCP_JWKS_URL ?? `${issuer}/oauth/jwks.json` };
 }
 
-/** What the all-in-one mode reads for its MCP part (it has its own port, URL and keys). */
+/** What the all-in-one mode reads for its MCP part: its policy is authz's, its URL, port and keys its own. */
 const {
   PUBLIC_URL: _url,
   PORT: _port,
   LOG_LEVEL: _level,
   MCP_JWKS_URL: _jwks,
   JWT_PUBLIC_KEYS_PATH: _keys,
+  MCP_POLICY_PATH: _policy,
+  MCP_UPSTREAM_URL: _upstream,
+  MCP_RESOURCE_URL: _resource,
+  AUTHORIZATION_SERVER_URL: _issuer,
   ...embeddedMcpEnv
 } = mcpEnv;
 
-/** The all-in-one mode's MCP config: its settings from the environment, under the issuer's URL. */
-export function embeddedMcpConfig(issuer: string, env: NodeJS.ProcessEnv = process.env): McpConfig {
-  return mcpConfigFrom({
-    ...loadConfig(embeddedMcpEnv, env),
-    PUBLIC_URL: issuer,
-    AUTHORIZATION_SERVER_URL: issuer,
+/** The all-in-one mode's MCP config: the policy it shares with authz, the rest from the environment. */
+export function embeddedMcpConfig(
+  issuer: string,
+  policy: Policy,
+  env: NodeJS.ProcessEnv = process.env,
+): McpConfig {
+  const e = loadConfig(embeddedMcpEnv, env);
+  return mcpConfig({
+    issuer,
+    policy,
+    allowedOrigins: e.MCP_ALLOWED_ORIGINS,
+    upstreamTimeoutMs: e.MCP_UPSTREAM_TIMEOUT * 1000,
+    bodyLimit: e.MCP_BODY_LIMIT,
+    resourceDocumentation: e.MCP_RESOURCE_DOCUMENTATION,
   });
 }
 

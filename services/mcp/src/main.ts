@@ -6,6 +6,7 @@ import {
   loadVerificationKeys,
   serve,
   serviceApp,
+  warnIfInsecurePublicUrl,
 } from '@mcp-auth/core';
 import { remoteJwks, type KeySet, type KeySource } from '@mcp-auth/resource-server';
 import { createApp } from './app.ts';
@@ -16,6 +17,7 @@ const logger = createLogger('mcp');
 async function main(): Promise<void> {
   const env = loadMcpServiceEnv();
   logger.level = env.LOG_LEVEL;
+  warnIfInsecurePublicUrl(logger, env.PUBLIC_URL);
   const config = mcpConfigFrom(env);
   const source = keySourceFrom(env, config.issuer);
   let keys: KeySet | KeySource;

@@ -7,6 +7,7 @@ import {
 import { oauthErrorOf } from '../../../test/support/oauth-error.ts';
 
 const IAT = 'i'.repeat(44);
+const DEFAULT_SCOPE = ['mcp:tools'];
 const CC = ['client_credentials'];
 
 function statusOf(fn: () => unknown): number | undefined {
@@ -63,23 +64,40 @@ describe('requireOperatorForClientCredentialsUpdate', () => {
   it('lets a client keep client_credentials it was registered with, and narrow its scope', () => {
     expect(
       oauthErrorOf(() =>
-        requireOperatorForClientCredentialsUpdate(update(CC, 'mcp:tools'), registered(CC), IAT),
+        requireOperatorForClientCredentialsUpdate(
+          update(CC, 'mcp:tools'),
+          registered(CC),
+          IAT,
+          DEFAULT_SCOPE,
+        ),
       ),
     ).toBe(undefined);
     expect(
-      oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(update(CC), registered(CC, null), IAT)),
+      oauthErrorOf(() =>
+        requireOperatorForClientCredentialsUpdate(update(CC), registered(CC, null), IAT, DEFAULT_SCOPE),
+      ),
     ).toBe(undefined);
   });
 
   it('refuses widening the scope of a client_credentials client (only the operator may)', () => {
     expect(
       oauthErrorOf(() =>
-        requireOperatorForClientCredentialsUpdate(update(CC, 'mcp:tools mcp:identity'), registered(CC), IAT),
+        requireOperatorForClientCredentialsUpdate(
+          update(CC, 'mcp:tools mcp:identity'),
+          registered(CC),
+          IAT,
+          DEFAULT_SCOPE,
+        ),
       ),
     ).toBe('invalid_client_metadata');
     expect(
       oauthErrorOf(() =>
-        requireOperatorForClientCredentialsUpdate(update(CC, 'mcp:identity'), registered(CC, null), IAT),
+        requireOperatorForClientCredentialsUpdate(
+          update(CC, 'mcp:identity'),
+          registered(CC, null),
+          IAT,
+          DEFAULT_SCOPE,
+        ),
       ),
     ).toBe('invalid_client_metadata');
   });
@@ -87,14 +105,21 @@ describe('requireOperatorForClientCredentialsUpdate', () => {
   it('refuses adding client_credentials in an update', () => {
     expect(
       oauthErrorOf(() =>
-        requireOperatorForClientCredentialsUpdate(update(CC), registered(['authorization_code']), IAT),
+        requireOperatorForClientCredentialsUpdate(
+          update(CC),
+          registered(['authorization_code']),
+          IAT,
+          DEFAULT_SCOPE,
+        ),
       ),
     ).toBe('invalid_client_metadata');
   });
 
   it('refuses client_credentials when no initial access token is configured', () => {
     expect(
-      oauthErrorOf(() => requireOperatorForClientCredentialsUpdate(update(CC), registered(CC), undefined)),
+      oauthErrorOf(() =>
+        requireOperatorForClientCredentialsUpdate(update(CC), registered(CC), undefined, DEFAULT_SCOPE),
+      ),
     ).toBe('invalid_client_metadata');
   });
 
@@ -105,8 +130,23 @@ describe('requireOperatorForClientCredentialsUpdate', () => {
           update(['authorization_code'], 'mcp:identity'),
           registered(CC),
           undefined,
+          DEFAULT_SCOPE,
         ),
       ),
     ).toBe(undefined);
+  });
+
+  it('counts a client with no registered scope as holding the policy’s default scope', () => {
+    const files = ['files:read'];
+    expect(
+      oauthErrorOf(() =>
+        requireOperatorForClientCredentialsUpdate(update(CC, 'files:read'), registered(CC, null), IAT, files),
+      ),
+    ).toBe(undefined);
+    expect(
+      oauthErrorOf(() =>
+        requireOperatorForClientCredentialsUpdate(update(CC, 'mcp:tools'), registered(CC, null), IAT, files),
+      ),
+    ).toBe('invalid_client_metadata');
   });
 });

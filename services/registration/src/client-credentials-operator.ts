@@ -1,4 +1,4 @@
-import { BASE_SCOPE, invalidClientMetadata, OAuthError, parseScope, safeEqual } from '@mcp-auth/core';
+import { formatScope, invalidClientMetadata, OAuthError, parseScope, safeEqual } from '@mcp-auth/core';
 import { bearerToken } from './registration-token.ts';
 
 /**
@@ -33,19 +33,21 @@ export function requireOperatorForClientCredentials(
  * RFC 7592 §2.2 authenticates an update with the registration access token, so an update cannot
  * carry the initial access token: it may keep client_credentials on a client that has it (the
  * operator registered it) but not add it, and it may not widen that client's scope, which for a
- * grant with no person in it is the whole of what the operator allowed.
+ * grant with no person in it is the whole of what the operator allowed. A client with no
+ * registered scope has the policy's `defaultScope`, at the token endpoint as here.
  */
 export function requireOperatorForClientCredentialsUpdate(
   update: { grantTypes: readonly string[]; scope: string | undefined },
   registered: { grantTypes: readonly string[]; scope: string | null },
   initialAccessToken: string | undefined,
+  defaultScope: readonly string[],
 ): void {
   if (!update.grantTypes.includes('client_credentials')) return;
   if (initialAccessToken === undefined || !registered.grantTypes.includes('client_credentials')) {
     throw operatorRegistrationRequired();
   }
-  const allowed = registered.scope === null ? [BASE_SCOPE] : parseScope(registered.scope);
-  const wider = parseScope(update.scope ?? BASE_SCOPE).filter((s) => !allowed.includes(s));
+  const allowed = registered.scope === null ? defaultScope : parseScope(registered.scope);
+  const wider = parseScope(update.scope ?? formatScope(defaultScope)).filter((s) => !allowed.includes(s));
   if (wider.length > 0) {
     throw invalidClientMetadata(
       `scope: a client_credentials client cannot add ${wider.join(' ')} itself; the operator registers it`,

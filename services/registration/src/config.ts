@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { commonEnv, loadConfig, port, postgresUrl, revocationRedisEnv, seconds } from '@mcp-auth/core';
+import {
+  commonEnv,
+  loadConfig,
+  policyEnv,
+  port,
+  postgresUrl,
+  revocationRedisEnv,
+  seconds,
+  type Policy,
+} from '@mcp-auth/core';
 
 /**
  * RFC 7591 §3 initial access token: the bearer token the operator sends to register a
@@ -17,6 +26,8 @@ export const registrationEnv = {
   /** The authorization server's access token lifetime: how long a deleted client's tokens need revoking. */
   ACCESS_TOKEN_TTL: seconds(900),
   ...initialAccessTokenEnv,
+  /** The operator's scopes (JSON or YAML): registered scopes are kept to those it declares. */
+  MCP_POLICY_PATH: policyEnv.MCP_POLICY_PATH,
 };
 
 /**
@@ -33,14 +44,18 @@ export interface RegistrationConfig {
   accessTokenTtl: number;
   /** Required (as a bearer token) to register a client_credentials client; unset, none can be. */
   initialAccessToken?: string;
+  /** The declared scopes (registration keeps only these) and the default scope; loaded once at start. */
+  policy: Pick<Policy, 'scopes' | 'defaultScope'>;
 }
 
 export const registrationConfigFrom = (
   env: Pick<RegistrationEnv, 'PUBLIC_URL' | 'ACCESS_TOKEN_TTL' | 'REGISTRATION_INITIAL_ACCESS_TOKEN'>,
+  policy: RegistrationConfig['policy'],
 ): RegistrationConfig => ({
   issuer: env.PUBLIC_URL,
   accessTokenTtl: env.ACCESS_TOKEN_TTL,
   initialAccessToken: env.REGISTRATION_INITIAL_ACCESS_TOKEN,
+  policy,
 });
 
 export const loadRegistrationServiceEnv = (env: NodeJS.ProcessEnv = process.env) =>

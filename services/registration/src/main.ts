@@ -1,6 +1,14 @@
 // The registration service on its own (compose, local stack): RFC 7591/7592 on PORT, with Redis for
 // the revocation set (deleting a client revokes its tokens).
-import { connectServices, createLogger, exitOnStartupError, serve, serviceApp } from '@mcp-auth/core';
+import {
+  connectServices,
+  createLogger,
+  exitOnStartupError,
+  loadPolicy,
+  serve,
+  serviceApp,
+  warnIfInsecurePublicUrl,
+} from '@mcp-auth/core';
 import { createApp } from './app.ts';
 import { loadRegistrationServiceEnv, registrationConfigFrom } from './config.ts';
 
@@ -9,6 +17,9 @@ const logger = createLogger('registration');
 async function main() {
   const env = loadRegistrationServiceEnv();
   logger.level = env.LOG_LEVEL;
+  warnIfInsecurePublicUrl(logger, env.PUBLIC_URL);
+  // Read once at start; a bad policy file stops the start with one line.
+  const policy = loadPolicy(env);
   const { prisma, revocation, checks, close } = await connectServices({
     env,
     logger,
@@ -16,7 +27,7 @@ async function main() {
   });
 
   const app = serviceApp(checks);
-  app.use(createApp({ config: registrationConfigFrom(env), prisma, logger, revocation }));
+  app.use(createApp({ config: registrationConfigFrom(env, policy), prisma, logger, revocation }));
   await serve({
     app,
     port: env.PORT,

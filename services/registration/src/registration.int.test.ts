@@ -6,6 +6,7 @@ import {
   BASE_SCOPE,
   createLogger,
   createPrisma,
+  loadPolicy,
   PostgresRevocationStore,
   REVOCATION_MARGIN_SECONDS,
   sha256,
@@ -36,7 +37,7 @@ beforeAll(async () => {
   revocation = new PostgresRevocationStore(prisma);
   root.use(
     createApp({
-      config: { issuer, accessTokenTtl: 900, initialAccessToken },
+      config: { issuer, accessTokenTtl: 900, initialAccessToken, policy: loadPolicy({ PUBLIC_URL: issuer }) },
       prisma,
       revocation,
       logger: createLogger('registration-test', 'silent'),
@@ -50,7 +51,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   closedServer = createApp({
-    config: { issuer, accessTokenTtl: 900 },
+    config: { issuer, accessTokenTtl: 900, policy: loadPolicy({ PUBLIC_URL: issuer }) },
     prisma,
     revocation,
     logger: createLogger('registration-test', 'silent'),
@@ -277,17 +278,32 @@ describe('POST /oauth/register (RFC 7591)', () => {
     );
   });
 
-  it('rejects an unsupported auth method and an unknown scope', async () => {
+  it('rejects an unsupported auth method', async () => {
     await expectRejected(
       register({ redirect_uris: [loopback], token_endpoint_auth_method: 'private_key_jwt' }),
       400,
       'invalid_client_metadata',
     );
-    await expectRejected(
-      register({ redirect_uris: [loopback], scope: 'admin' }),
-      400,
-      'invalid_client_metadata',
-    );
+  });
+
+  it('drops scopes the policy does not declare, and answers with what it registered (RFC 7591 §3.2.1)', async () => {
+    const trimmed = await register({
+      redirect_uris: [loopback],
+      token_endpoint_auth_method: 'none',
+      scope: `openid ${BASE_SCOPE} admin`,
+    });
+    expect(trimmed.status).toBe(201);
+    expect(trimmed.json.scope).toBe(BASE_SCOPE);
+    const row = await prisma.oAuthClient.findUniqueOrThrow({ where: { id: String(trimmed.json.client_id) } });
+    expect(row.scope).toBe(BASE_SCOPE);
+
+    const none = await register({
+      redirect_uris: [loopback],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid profile email',
+    });
+    expect(none.status).toBe(201);
+    expect(none.json).not.toHaveProperty('scope');
   });
 
   it('rejects malformed JSON as invalid_request', async () => {

@@ -6,6 +6,7 @@ import {
   randomToken,
   sha256,
   type OAuthClient,
+  type Policy,
 } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { setBindingCookie } from './binding-cookie.ts';
@@ -46,7 +47,7 @@ export function authorizationEndpoint(deps: AuthzDeps): RequestHandler {
         state = undefined;
         throw invalidRequest(`state must be at most ${MAX_STATE_LENGTH} characters`);
       }
-      validated = checkRequest(params, client, config.resource);
+      validated = checkRequest(params, client, config.policy);
     } catch (err) {
       if (!(err instanceof OAuthError)) throw err;
       deps.logger.info({ clientId: client.id, error: err.error }, err.description);
@@ -86,10 +87,11 @@ export function authorizationEndpoint(deps: AuthzDeps): RequestHandler {
 }
 
 /** The checks whose failures may be reported to the (now trusted) redirect URI. */
-function checkRequest(params: RawParams, client: OAuthClient, resource: string) {
+function checkRequest(params: RawParams, client: OAuthClient, policy: Policy) {
   checkResponseType(params);
   const pkce = checkPkce(params);
   checkGrantType(client);
-  const scopes = checkScope(params);
-  return { ...pkce, scopes, resource: checkResource(params, resource) };
+  const server = checkResource(params, policy);
+  const scopes = checkScope(params, policy, server);
+  return { ...pkce, scopes, resource: server.resource };
 }

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { invalidRequest, parseInput } from '@mcp-auth/core';
+import { describeScope, invalidRequest, parseInput, serverForResource } from '@mcp-auth/core';
 import { z } from 'zod';
 import type { AuthzDeps } from '../deps.ts';
 import { consentPage } from '../pages/consent-page.ts';
@@ -32,7 +32,8 @@ export function showConsent(deps: AuthzDeps): RequestHandler {
       ...clientDisplay(flow),
       username: flow.user.username,
       resource: flow.resource,
-      scopes: flow.scopes,
+      serverName: serverForResource(deps.config.policy, flow.resource)?.name,
+      scopes: flow.scopes.map((name) => ({ name, description: describeScope(deps.config.policy, name) })),
     });
     sendPage(res, 200, page, { formTargets: formTargetOf(flow.redirectUri) });
   };

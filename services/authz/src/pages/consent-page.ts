@@ -1,6 +1,5 @@
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
-import { describeScope } from './scope-descriptions.ts';
 
 export interface ConsentPageInput {
   site: string;
@@ -14,7 +13,10 @@ export interface ConsentPageInput {
   clientLocal: boolean;
   username: string;
   resource: string;
-  scopes: readonly string[];
+  /** The protected server's name from the policy: with several servers, which one this is. */
+  serverName?: string | undefined;
+  /** Each scope with what it lets the app do, in the operator's words (the policy). */
+  scopes: readonly { name: string; description: string }[];
 }
 
 function hint(p: ConsentPageInput): string {
@@ -34,11 +36,11 @@ export function consentPage(p: ConsentPageInput): SafeHtml {
     </div>
     <h2 id="scopes-title">${p.clientName} will be able to:</h2>
     <ul class="scopes" aria-labelledby="scopes-title">
-      ${p.scopes.map((s) => html`<li>${describeScope(s)}<span class="name">${s}</span></li>`)}
+      ${p.scopes.map((s) => html`<li>${s.description}<span class="name">${s.name}</span></li>`)}
     </ul>
     <dl class="details">
       <dt>MCP server</dt>
-      <dd>${p.resource}</dd>
+      <dd>${p.serverName ? html`${p.serverName} (${p.resource})` : p.resource}</dd>
     </dl>
     <form method="post" action="consent">
       <input type="hidden" name="request" value="${p.requestId}" />

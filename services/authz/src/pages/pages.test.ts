@@ -26,7 +26,10 @@ const consent = consentPage({
   clientHost: 'app.example',
   username: evil,
   resource: 'https://auth.example/mcp',
-  scopes: ['mcp:tools', evil],
+  scopes: [
+    { name: 'mcp:tools', description: 'Use the tools' },
+    { name: evil, description: evil },
+  ],
 }).value;
 
 describe('pages', () => {

@@ -1,4 +1,12 @@
-import { keySet, sha256, verifyAccessToken, type AccessTokenClaims, type RefreshToken } from '@mcp-auth/core';
+import {
+  keySet,
+  serverForResource,
+  sha256,
+  verifyAccessToken,
+  type AccessTokenClaims,
+  type Policy,
+  type RefreshToken,
+} from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 
 export type FoundToken =
@@ -19,10 +27,13 @@ export async function findToken(
   opts: { clockToleranceSeconds: number },
 ): Promise<FoundToken | undefined> {
   if (JWT_SHAPE.test(token)) {
+    // Every server of the policy is ours: its tokens are recognised whichever it is bound to.
+    const audience = ourAudience(deps.config.policy, token);
+    if (audience === undefined) return undefined;
     try {
       const claims = verifyAccessToken(token, keySet([deps.signingKey, ...(deps.previousKeys ?? [])]), {
         issuer: deps.config.issuer,
-        audience: deps.config.resource,
+        audience,
         clockToleranceSeconds: opts.clockToleranceSeconds,
       });
       return { type: 'access_token', claims };
@@ -34,4 +45,21 @@ export async function findToken(
   }
   const row = await deps.prisma.refreshToken.findUnique({ where: { tokenHash: sha256(token) } });
   return row ? { type: 'refresh_token', row } : undefined;
+}
+
+/**
+ * The protected server's resource that the token claims as `aud`, if it is one of the policy's.
+ * Read before verification only to choose the audience to verify against: verifyAccessToken then
+ * checks the signature and that same `aud`, so a forged claim gains nothing.
+ */
+function ourAudience(policy: Policy, jwt: string): string | undefined {
+  let aud: unknown;
+  try {
+    aud = (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as { aud?: unknown })
+      .aud;
+  } catch {
+    return undefined;
+  }
+  if (typeof aud !== 'string') return undefined;
+  return serverForResource(policy, aud)?.resource;
 }

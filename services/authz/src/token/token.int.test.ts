@@ -25,7 +25,7 @@ import { metadataRouter } from '../metadata.ts';
 import { tokenRouter } from './router.ts';
 import { testAuthzConfig } from '../../../../test/support/authz-config.ts';
 
-const ISSUER = 'http://issuer.test';
+const ISSUER = 'https://issuer.test';
 const RESOURCE = `${ISSUER}/mcp`;
 const REDIRECT = 'http://127.0.0.1:7777/callback';
 const SECRET = 'confidential-secret-value';
@@ -278,7 +278,7 @@ describe('authorization_code grant', () => {
 
   it('accepts the resource in another spelling of the same URL (RFC 8707)', async () => {
     const c = await newCode('public-client');
-    const upper = RESOURCE.replace('http://issuer.test', 'HTTP://ISSUER.test');
+    const upper = RESOURCE.replace('https://issuer.test', 'HTTPS://ISSUER.test');
     expect((await redeem(c, 'public-client', { resource: upper })).res.status).toBe(200);
   });
 

@@ -11,7 +11,7 @@ import { isConfidential, validateClientMetadata } from '../metadata/validate.ts'
  */
 export function register({ config, prisma, logger }: RegistrationDeps): RequestHandler {
   return async (req, res) => {
-    const metadata = validateClientMetadata(req.body);
+    const metadata = validateClientMetadata(req.body, config.policy);
     requireOperatorForClientCredentials(
       metadata.grant_types,
       req.get('authorization'),
@@ -29,7 +29,11 @@ export function register({ config, prisma, logger }: RegistrationDeps): RequestH
       },
     });
     logger.info(
-      { client_id: client.id, token_endpoint_auth_method: metadata.token_endpoint_auth_method },
+      {
+        client_id: client.id,
+        token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+        scope: metadata.scope,
+      },
       'client registered',
     );
     noStore(res);

@@ -16,11 +16,12 @@ export function updateRegistration({ config, prisma, logger }: RegistrationDeps)
   return async (req, res) => {
     const { client, registrationAccessToken } = await authorizeRegistration(prisma, req);
     checkUpdateFields(req.body, { client, registrationAccessToken, issuer: config.issuer });
-    const metadata = validateClientMetadata(req.body);
+    const metadata = validateClientMetadata(req.body, config.policy);
     requireOperatorForClientCredentialsUpdate(
       { grantTypes: metadata.grant_types, scope: metadata.scope },
       { grantTypes: client.grantTypes, scope: client.scope },
       config.initialAccessToken,
+      config.policy.defaultScope,
     );
 
     const confidential = isConfidential(metadata);

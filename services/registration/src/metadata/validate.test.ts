@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { BASE_SCOPE, type OAuthError } from '@mcp-auth/core';
+import { BASE_SCOPE, DEFAULT_POLICY_FILE, resolvePolicy, type OAuthError } from '@mcp-auth/core';
 import { oauthErrorOf } from '../../../../test/support/oauth-error.ts';
 import { LIMITS } from './schema.ts';
 import { validateClientMetadata } from './validate.ts';
 
 const redirect = 'http://127.0.0.1:33418/callback';
+const policy = resolvePolicy(DEFAULT_POLICY_FILE, { PUBLIC_URL: 'https://as.example' });
 
 describe('validateClientMetadata', () => {
   it('applies the RFC 7591 §2 defaults', () => {
-    expect(validateClientMetadata({ redirect_uris: [redirect] })).toEqual({
+    expect(validateClientMetadata({ redirect_uris: [redirect] }, policy)).toEqual({
       redirect_uris: [redirect],
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['authorization_code'],
@@ -17,24 +18,27 @@ describe('validateClientMetadata', () => {
   });
 
   it('keeps every supported field and drops unknown ones', () => {
-    const metadata = validateClientMetadata({
-      redirect_uris: [redirect, redirect],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      scope: BASE_SCOPE,
-      client_name: '  My Client ',
-      client_uri: 'https://example.com',
-      logo_uri: 'https://example.com/logo.png',
-      tos_uri: 'https://example.com/tos',
-      policy_uri: 'https://example.com/policy',
-      contacts: ['ops@example.com'],
-      software_id: 'b7a1c3',
-      software_version: '1.2.3',
-      jwks_uri: 'https://example.com/jwks',
-      is_admin: true,
-      __proto__: { polluted: true },
-    });
+    const metadata = validateClientMetadata(
+      {
+        redirect_uris: [redirect, redirect],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        scope: BASE_SCOPE,
+        client_name: '  My Client ',
+        client_uri: 'https://example.com',
+        logo_uri: 'https://example.com/logo.png',
+        tos_uri: 'https://example.com/tos',
+        policy_uri: 'https://example.com/policy',
+        contacts: ['ops@example.com'],
+        software_id: 'b7a1c3',
+        software_version: '1.2.3',
+        jwks_uri: 'https://example.com/jwks',
+        is_admin: true,
+        __proto__: { polluted: true },
+      },
+      policy,
+    );
     expect(metadata).toEqual({
       redirect_uris: [redirect],
       token_endpoint_auth_method: 'none',
@@ -55,16 +59,19 @@ describe('validateClientMetadata', () => {
 
   it('treats null as absent', () => {
     expect(
-      validateClientMetadata({ redirect_uris: [redirect], client_name: null, logo_uri: null }),
+      validateClientMetadata({ redirect_uris: [redirect], client_name: null, logo_uri: null }, policy),
     ).not.toHaveProperty('client_name');
   });
 
   it('registers a confidential client_credentials client without redirect URIs', () => {
     expect(
-      validateClientMetadata({
-        grant_types: ['client_credentials'],
-        token_endpoint_auth_method: 'client_secret_post',
-      }),
+      validateClientMetadata(
+        {
+          grant_types: ['client_credentials'],
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+        policy,
+      ),
     ).toEqual({
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_post',
@@ -116,7 +123,6 @@ describe('validateClientMetadata', () => {
       { grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' },
       'invalid_client_metadata',
     ],
-    ['an unsupported scope', { redirect_uris: [redirect], scope: 'openid' }, 'invalid_client_metadata'],
     [
       'a huge client_name',
       { redirect_uris: [redirect], client_name: 'x'.repeat(LIMITS.text + 1) },
@@ -144,12 +150,23 @@ describe('validateClientMetadata', () => {
       'invalid_client_metadata',
     ],
   ])('rejects %s', (_what, body, error) => {
-    expect(oauthErrorOf(() => validateClientMetadata(body))).toBe(error);
+    expect(oauthErrorOf(() => validateClientMetadata(body, policy))).toBe(error);
+  });
+
+  it('drops scopes the policy does not declare instead of failing (RFC 7591 §3.2.1)', () => {
+    expect(
+      validateClientMetadata({ redirect_uris: [redirect], scope: `openid ${BASE_SCOPE}` }, policy),
+    ).toMatchObject({
+      scope: BASE_SCOPE,
+    });
+    expect(
+      validateClientMetadata({ redirect_uris: [redirect], scope: 'openid profile' }, policy),
+    ).not.toHaveProperty('scope');
   });
 
   it('names the field in the description', () => {
     try {
-      validateClientMetadata({ redirect_uris: [redirect], grant_types: ['password'] });
+      validateClientMetadata({ redirect_uris: [redirect], grant_types: ['password'] }, policy);
       expect.unreachable();
     } catch (err) {
       expect((err as OAuthError).description).toMatch(/^grant_types/);

@@ -1,4 +1,4 @@
-import { invalidClientMetadata, invalidRedirectUri, parseInput } from '@mcp-auth/core';
+import { invalidClientMetadata, invalidRedirectUri, parseInput, type Policy } from '@mcp-auth/core';
 import {
   checkClientCredentialsIsConfidential,
   checkGrantResponseConsistency,
@@ -14,9 +14,9 @@ import { checkWebUrl, WEB_URL_FIELDS } from './web-urls.ts';
  * Client metadata from a registration (RFC 7591 §3.1) or update (RFC 7592 §2.2) request, checked
  * rule by rule and returned with defaults applied — the metadata as registered. Problems with
  * `redirect_uris` (including its absence) are `invalid_redirect_uri`, every other one
- * `invalid_client_metadata` (RFC 7591 §3.2.2).
+ * `invalid_client_metadata` (RFC 7591 §3.2.2). Scopes come from the operator's `policy`.
  */
-export function validateClientMetadata(body: unknown): ClientMetadata {
+export function validateClientMetadata(body: unknown, policy: Pick<Policy, 'scopes'>): ClientMetadata {
   const input = parseInput(clientMetadataSchema, body, (d) =>
     d.startsWith('redirect_uris') ? invalidRedirectUri(d) : invalidClientMetadata(d),
   );
@@ -34,7 +34,7 @@ export function validateClientMetadata(body: unknown): ClientMetadata {
     const value = input[field];
     if (value !== undefined) checkWebUrl(field, value);
   }
-  const scope = normalizeScope(input.scope);
+  const scope = normalizeScope(input.scope, policy);
 
   const metadata: ClientMetadata = {
     redirect_uris: redirectUris,

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import {
-  BASE_SCOPE,
-  invalidScope,
-  invalidTarget,
-  parseInput,
-  parseScope,
-  sameResource,
-  SUPPORTED_SCOPES,
-  unauthorizedClient,
-} from '@mcp-auth/core';
+import { invalidScope, parseInput, parseScope, undeclaredScopes, unauthorizedClient } from '@mcp-auth/core';
+import { targetServer } from '../../target-server.ts';
 import { tokenResponse } from '../issue.ts';
 import type { GrantHandler } from './grant.ts';
 
@@ -28,27 +20,26 @@ export const clientCredentialsGrant: GrantHandler = async ({ deps, client, param
     throw unauthorizedClient('client_credentials requires a confidential client');
   }
   const input = parseInput(schema, params);
+  const { policy } = deps.config;
+  const server = targetServer(policy, input.resource);
+  // Asking for none means what the server needs for any request, as at the authorization endpoint.
   const requested = parseScope(input.scope);
-  const scopes = requested.length ? requested : [BASE_SCOPE];
+  const scopes = requested.length ? requested : [...server.required];
   // No person consents here, so the registered scope is the whole grant: a client that registered
-  // none gets the base scope only, never everything.
-  const registered = client.scope === null ? [BASE_SCOPE] : parseScope(client.scope);
-  for (const scope of scopes) {
-    if (!SUPPORTED_SCOPES.includes(scope)) throw invalidScope(`unknown scope ${scope}`);
-    if (!registered.includes(scope)) {
-      throw invalidScope(`scope ${scope} is not registered for this client`);
-    }
+  // none gets the policy's default scope only, never everything.
+  const registered = client.scope === null ? policy.defaultScope : parseScope(client.scope);
+  const unknown = undeclaredScopes(policy, scopes);
+  if (unknown.length > 0) throw invalidScope(`unknown scope ${unknown.join(' ')}`);
+  const unregistered = scopes.filter((s) => !registered.includes(s));
+  if (unregistered.length > 0) {
+    throw invalidScope(`scope ${unregistered.join(' ')} is not registered for this client`);
   }
-  if (input.resource !== undefined && !sameResource(input.resource, deps.config.resource)) {
-    throw invalidTarget('unknown resource');
-  }
-  const resource = deps.config.resource;
 
   return tokenResponse(deps.config, deps.signingKey, {
     subject: client.id,
     clientId: client.id,
     scopes,
-    resource,
+    resource: server.resource,
     familyId: randomUUID(),
   });
 };

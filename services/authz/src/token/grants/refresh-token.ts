@@ -9,6 +9,8 @@ import {
   type RefreshToken,
   refreshReuseDetected,
   sameResource,
+  serverForResource,
+  type Policy,
 } from '@mcp-auth/core';
 import { recordGrantRevocation } from '../../revocation/record.ts';
 import { lockFamily, revokeFamily } from '../family.ts';
@@ -61,7 +63,7 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
     }
     // Checked only now, so that a reused token is caught whatever else the request says. Thrown
     // inside the transaction: the rollback leaves the token unspent for a corrected request.
-    const scopes = grantedScopes(stored, input);
+    const scopes = grantedScopes(stored, input, deps.config.policy);
     // The successor keeps the original scopes (RFC 6749 §6): narrowing applies to this access token only.
     const successor = await createRefreshToken(
       tx,
@@ -96,14 +98,20 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
   return tokenResponse(deps.config, deps.signingKey, grant, outcome.refreshToken);
 };
 
-/** The new access token may narrow the grant, never widen it (RFC 6749 §6); the resource stays. */
-function grantedScopes(stored: RefreshToken, input: z.output<typeof schema>): string[] {
+/**
+ * The new access token may narrow the grant, never widen it (RFC 6749 §6); the resource stays, and
+ * must still be one the policy protects (an operator who removed a server ends its grants).
+ */
+function grantedScopes(stored: RefreshToken, input: z.output<typeof schema>, policy: Policy): string[] {
   const requested = parseScope(input.scope);
   for (const scope of requested) {
     if (!stored.scopes.includes(scope)) throw invalidScope(`scope ${scope} was not granted`);
   }
   if (input.resource !== undefined && !sameResource(input.resource, stored.resource)) {
     throw invalidTarget('resource does not match the grant');
+  }
+  if (!serverForResource(policy, stored.resource)) {
+    throw invalidTarget('the resource of this grant is no longer protected by this server');
   }
   return requested.length ? requested : stored.scopes;
 }
