@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createRedis, redactUrl } from '@mcp-auth/core';
 import {
@@ -15,7 +15,6 @@ import {
 } from './compose.ts';
 import { startGateway } from './gateway.ts';
 import { freePort } from '@mcp-auth/core';
-import { repoRoot } from './paths.ts';
 import { runJob, startProcess, waitForHttp, type StackProcess } from './process.ts';
 import entryPoints from '../entry-points.json' with { type: 'json' };
 
