@@ -51,7 +51,18 @@ async function rows(expiresAt: Date) {
   });
   await prisma.refreshToken.create({ data: { ...grant, tokenHash, familyId, expiresAt } });
   await prisma.revocation.create({ data: { kind: 'sid', value: familyId, expiresAt } });
-  return { codeHash, requestId, tokenHash, familyId };
+  const sessionHash = sha256(randomToken());
+  await prisma.session.create({
+    data: {
+      idHash: sessionHash,
+      userId,
+      authTime: at(-60_000),
+      lastSeenAt: at(-60_000),
+      expiresAt,
+      absoluteExpiresAt: new Date(expiresAt.getTime() + 3600_000),
+    },
+  });
+  return { codeHash, requestId, tokenHash, familyId, sessionHash };
 }
 
 async function exists(keys: Awaited<ReturnType<typeof rows>>) {
@@ -60,11 +71,12 @@ async function exists(keys: Awaited<ReturnType<typeof rows>>) {
     request: (await prisma.authorizationRequest.count({ where: { id: keys.requestId } })) === 1,
     refresh: (await prisma.refreshToken.count({ where: { tokenHash: keys.tokenHash } })) === 1,
     revocation: (await prisma.revocation.count({ where: { value: keys.familyId } })) === 1,
+    session: (await prisma.session.count({ where: { idHash: keys.sessionHash } })) === 1,
   };
 }
 
 describe('housekeeping', () => {
-  it('deletes expired codes, requests, refresh tokens and revocation records, and nothing live', async () => {
+  it('deletes expired codes, requests, refresh tokens, revocation records and sessions, and nothing live', async () => {
     const expired = await rows(at(-1000));
     const live = await rows(at(60_000));
     const result = await runHousekeeping(prisma);
@@ -73,9 +85,22 @@ describe('housekeeping', () => {
       authorizationRequests: 1,
       refreshTokens: 1,
       revocations: 1,
+      sessions: 1,
     });
-    expect(await exists(expired)).toEqual({ code: false, request: false, refresh: false, revocation: false });
-    expect(await exists(live)).toEqual({ code: true, request: true, refresh: true, revocation: true });
+    expect(await exists(expired)).toEqual({
+      code: false,
+      request: false,
+      refresh: false,
+      revocation: false,
+      session: false,
+    });
+    expect(await exists(live)).toEqual({
+      code: true,
+      request: true,
+      refresh: true,
+      revocation: true,
+      session: true,
+    });
   });
 
   it('skips the round while another replica holds it', async () => {

@@ -28,6 +28,7 @@ const GET = [
   '/oauth/authorize',
   '/oauth/login',
   '/oauth/consent',
+  '/oauth/logout',
   '/oauth/register/x',
   '/oauth/jwks.json',
   '/mcp',
@@ -39,6 +40,7 @@ const POST = [
   '/oauth/introspect',
   '/oauth/login',
   '/oauth/consent',
+  '/oauth/logout',
   '/oauth/authorize',
   '/mcp',
 ];

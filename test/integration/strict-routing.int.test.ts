@@ -48,6 +48,7 @@ const endpoints: [string, string, string[], Record<string, string>, string | und
   ],
   ['POST', '/oauth/token', ['/oauth/Token', '/oauth/token/'], form, 'grant_type=password'],
   ['POST', '/oauth/login', ['/oauth/Login', '/oauth/login/', '/oauth/LOGIN/'], form, 'username=a&password=b'],
+  ['POST', '/oauth/logout', ['/oauth/Logout', '/oauth/logout/'], form, 'csrf_token=x'],
   [
     'GET',
     '/oauth/authorize?client_id=x',

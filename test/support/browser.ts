@@ -19,9 +19,9 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * Does what a person does with the URL the CLI prints: logs in on our login page, then answers the
- * consent page (when it is shown). Resolves with the page once the browser has reached the
- * client's redirect URI.
+ * Does what a person does with the URL the CLI prints: logs in on our login page (unless the
+ * browser is still signed in, which skips it), then answers the consent page (when it is shown).
+ * Resolves with the page once the browser has reached the client's redirect URI.
  */
 export async function logInAndConsent(
   page: Page,
@@ -30,12 +30,14 @@ export async function logInAndConsent(
   decision: 'approve' | 'deny' = 'approve',
 ): Promise<Page> {
   await page.goto(authorizationUrl);
-  await page.getByLabel(/username/i).fill(user.username);
-  await page.getByLabel(/password/i).fill(user.password);
-  await Promise.all([
-    page.waitForNavigation(),
-    page.locator('form button[type="submit"], form input[type="submit"]').first().click(),
-  ]);
+  if (await page.locator('input[name="password"]').count()) {
+    await page.getByLabel(/username/i).fill(user.username);
+    await page.getByLabel(/password/i).fill(user.password);
+    await Promise.all([
+      page.waitForNavigation(),
+      page.locator('form button[type="submit"], form input[type="submit"]').first().click(),
+    ]);
+  }
   const consent = page.locator(`button[name="decision"][value="${decision}"]`);
   if (await consent.count()) {
     await Promise.all([page.waitForNavigation(), consent.click()]);

@@ -13,6 +13,8 @@ export const REDIRECT_URI = 'http://127.0.0.1:9876/callback';
 export interface ClientCredentials {
   clientId: string;
   secret?: string;
+  /** Where a secret goes: the Authorization header (default) or the form (client_secret_post). */
+  secretIn?: 'header' | 'body';
 }
 
 export interface User {
@@ -84,8 +86,12 @@ export async function clientPost(
 ): Promise<HttpResult> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   const form = new URLSearchParams(params);
-  if (client.secret) headers.authorization = basicAuthorization({ ...client, secret: client.secret });
-  else form.set('client_id', client.clientId);
+  if (client.secret && client.secretIn !== 'body') {
+    headers.authorization = basicAuthorization({ ...client, secret: client.secret });
+  } else {
+    form.set('client_id', client.clientId);
+    if (client.secret) form.set('client_secret', client.secret);
+  }
   return result(await fetch(url, { method: 'POST', headers, body: form }));
 }
 
@@ -103,7 +109,8 @@ function expectRedirect(res: Response, step: string): URL {
 
 /**
  * Runs /oauth/authorize → login → consent (approve) and returns the authorization code with its
- * PKCE verifier. `issuer` is the authorization server's base URL.
+ * PKCE verifier. `issuer` is the authorization server's base URL; `redirectUri` defaults to
+ * REDIRECT_URI.
  */
 export async function authorize(opts: {
   issuer: string;
@@ -111,14 +118,16 @@ export async function authorize(opts: {
   user: User;
   resource: string;
   scope: string;
+  redirectUri?: string;
 }): Promise<{ code: string; verifier: string }> {
+  const redirectUri = opts.redirectUri ?? REDIRECT_URI;
   const verifier = randomBytes(32).toString('base64url');
   const url = new URL('/oauth/authorize', opts.issuer);
   const state = randomBytes(8).toString('hex');
   url.search = new URLSearchParams({
     response_type: 'code',
     client_id: opts.client.clientId,
-    redirect_uri: REDIRECT_URI,
+    redirect_uri: redirectUri,
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
     state,
@@ -166,7 +175,8 @@ export async function authorize(opts: {
     );
   }
   const code = callback.searchParams.get('code');
-  if (`${callback.origin}${callback.pathname}` !== REDIRECT_URI || !code) {
+  // Compared as strings: a private-use scheme (cursor://…) has no origin to compare.
+  if (callback.href.split('?')[0] !== redirectUri.split('?')[0] || !code) {
     throw new Error(`authorization did not return a code: ${callback.toString()}`);
   }
   if (callback.searchParams.get('state') !== state) throw new Error('state did not round-trip');
@@ -177,12 +187,13 @@ export const redeemCode = (
   issuer: string,
   client: ClientCredentials,
   code: { code: string; verifier: string },
+  redirectUri = REDIRECT_URI,
 ): Promise<HttpResult> =>
   clientPost(`${issuer}/oauth/token`, client, {
     grant_type: 'authorization_code',
     code: code.code,
     code_verifier: code.verifier,
-    redirect_uri: REDIRECT_URI,
+    redirect_uri: redirectUri,
   });
 
 export function tokenSetOf(r: HttpResult): TokenSet {

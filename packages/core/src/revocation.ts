@@ -59,6 +59,20 @@ export type RevocationEntry =
  */
 const notBeforeSeconds = (notBefore: Date) => Math.floor(notBefore.getTime() / 1000);
 
+/**
+ * The entry that withdraws every token a client holds, before the client is removed (RFC 7592
+ * §2.3 delete, or housekeeping of unused clients): it must outlive the longest access token.
+ */
+export const clientRevocation = (
+  clientId: string,
+  accessTokenTtl: number,
+  now = new Date(),
+): RevocationEntry => ({
+  kind: 'client',
+  value: clientId,
+  expiresAt: new Date(now.getTime() + (accessTokenTtl + REVOCATION_MARGIN_SECONDS) * 1000),
+});
+
 /** What the Redis key of an entry holds (see revokedByEntries). */
 const fastValue = (e: RevocationEntry) => (e.kind === 'user' ? String(notBeforeSeconds(e.notBefore)) : '1');
 

@@ -18,6 +18,8 @@ export function signAccessToken(
     scopes: readonly string[];
     sid: string;
     ttlSeconds: number;
+    /** Absent for grants without a person (client_credentials) and grants older than it. */
+    authTime?: Date | null;
     now?: number;
   },
 ): IssuedAccessToken {
@@ -32,6 +34,7 @@ export function signAccessToken(
     iat,
     exp: iat + input.ttlSeconds,
     sid: input.sid,
+    ...(input.authTime ? { auth_time: Math.floor(input.authTime.getTime() / 1000) } : {}),
   };
   const token = jwt.sign(claims, key.privateKey, {
     algorithm: key.alg,

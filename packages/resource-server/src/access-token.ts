@@ -13,6 +13,8 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   sid: string;
+  /** When the person last typed their password, seconds (OIDC auth_time; RFC 9068 §2.2.1). */
+  auth_time?: number;
 }
 
 export interface ExpectedToken {

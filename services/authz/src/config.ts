@@ -34,8 +34,22 @@ export const authzEnv = {
   AUTH_CODE_TTL: seconds(60),
   /** How long a person has to log in and consent after /authorize. */
   AUTH_REQUEST_TTL: seconds(600),
+  /** A remembered sign-in ends after this long unused, seconds. */
+  SESSION_IDLE_TTL: seconds(12 * 3600),
+  /** ... and this long after the password was typed, however much it is used. */
+  SESSION_MAX_LIFETIME: seconds(7 * 24 * 3600),
   /** How often expired codes, requests, refresh tokens and revocation records are deleted. */
   HOUSEKEEPING_INTERVAL: seconds(300),
+  /**
+   * Housekeeping removes clients with no token issued for this many seconds (30 days); 0 keeps
+   * every client. Less than a day would remove clients whose person has not signed in yet.
+   */
+  CLIENT_RETENTION: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .refine((v) => v === 0 || v >= 86_400, 'must be 0 (keep clients) or at least 86400 (one day)')
+    .default(30 * 24 * 3600),
 };
 
 /**
@@ -61,6 +75,8 @@ export interface AuthzConfig {
   refreshTokenMaxLifetime: number;
   authCodeTtl: number;
   authRequestTtl: number;
+  sessionIdleTtl: number;
+  sessionMaxLifetime: number;
   /** Cookies get `Secure` when the issuer is https. */
   secureCookies: boolean;
 }
@@ -75,6 +91,8 @@ export function authzConfigFrom(env: AuthzEnv, policy: Policy): AuthzConfig {
     refreshTokenMaxLifetime: env.REFRESH_TOKEN_MAX_LIFETIME,
     authCodeTtl: env.AUTH_CODE_TTL,
     authRequestTtl: env.AUTH_REQUEST_TTL,
+    sessionIdleTtl: env.SESSION_IDLE_TTL,
+    sessionMaxLifetime: env.SESSION_MAX_LIFETIME,
     secureCookies: env.PUBLIC_URL.startsWith('https:'),
   };
 }

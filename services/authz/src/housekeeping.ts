@@ -1,10 +1,12 @@
-import type { Logger, PrismaClient } from '@mcp-auth/core';
+import type { Logger, PrismaClient, RevocationStore } from '@mcp-auth/core';
+import { removeUnusedClients, type ClientRetention } from './clients/retention.ts';
 
 export interface HousekeepingResult {
   authorizationCodes: number;
   authorizationRequests: number;
   refreshTokens: number;
   revocations: number;
+  sessions: number;
 }
 
 /** One key for every replica sharing the database. */
@@ -13,8 +15,8 @@ const LOCK_KEY = 'mcp-auth:housekeeping';
 /**
  * Deletes what can no longer be used: authorization codes and requests past their expiry (a code
  * replayed later is simply unknown, which is invalid_grant all the same), refresh tokens past
- * theirs, and revocation records past the expiry of the last token they cover (the Redis keys
- * expire by themselves).
+ * theirs, revocation records past the expiry of the last token they cover (the Redis keys
+ * expire by themselves), and sign-in sessions past their idle or absolute end.
  *
  * Several replicas run this on the same schedule. The deletes would be safe together (each is
  * idempotent), but they would scan and lock the same rows for nothing, so a transaction-scoped
@@ -35,11 +37,13 @@ export async function runHousekeeping(
       const requests = await tx.authorizationRequest.deleteMany({ where: expired });
       const refresh = await tx.refreshToken.deleteMany({ where: expired });
       const revocations = await tx.revocation.deleteMany({ where: expired });
+      const sessions = await tx.session.deleteMany({ where: expired });
       return {
         authorizationCodes: codes.count,
         authorizationRequests: requests.count,
         refreshTokens: refresh.count,
         revocations: revocations.count,
+        sessions: sessions.count,
       };
     },
     // A first run after a long stop may have much to delete; the expiresAt indexes keep it bounded.
@@ -52,23 +56,34 @@ export interface Housekeeping {
   stop(): Promise<void>;
 }
 
-/** Runs at start and then every `intervalSeconds`; failures are logged and retried next round. */
+/**
+ * Runs at start and then every `intervalSeconds`; failures are logged and retried next round. With
+ * `clients`, the replica that did the round also removes clients unused for the retention period.
+ */
 export function startHousekeeping(
   deps: { prisma: PrismaClient; logger: Logger },
   intervalSeconds: number,
+  clients?: ClientRetention & { revocation: RevocationStore },
 ): Housekeeping {
   let running: Promise<void> | undefined;
+  const removeClients = async () => {
+    if (!clients) return;
+    const removed = await removeUnusedClients(
+      { prisma: deps.prisma, revocation: clients.revocation },
+      clients,
+    );
+    if (removed > 0) deps.logger.info({ removed }, 'housekeeping: unused clients removed');
+  };
   const round = () => {
     running ??= runHousekeeping(deps.prisma)
-      .then(
-        (result) => {
-          if (!result) deps.logger.debug('housekeeping: another replica holds this round');
-          else if (Object.values(result).some((n) => n > 0)) {
-            deps.logger.info(result, 'housekeeping: expired records deleted');
-          }
-        },
-        (err: unknown) => deps.logger.warn({ err }, 'housekeeping failed; retrying next round'),
-      )
+      .then(async (result) => {
+        if (!result) return deps.logger.debug('housekeeping: another replica holds this round');
+        if (Object.values(result).some((n) => n > 0)) {
+          deps.logger.info(result, 'housekeeping: expired records deleted');
+        }
+        await removeClients();
+      })
+      .catch((err: unknown) => deps.logger.warn({ err }, 'housekeeping failed; retrying next round'))
       .finally(() => {
         running = undefined;
       });

@@ -49,7 +49,11 @@ try {
   app.use(
     createApp({ config: authzConfigFrom(env, policy), prisma, signingKey, previousKeys, logger, revocation }),
   );
-  const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL);
+  const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL, {
+    revocation,
+    retentionSeconds: env.CLIENT_RETENTION,
+    accessTokenTtl: env.ACCESS_TOKEN_TTL,
+  });
   await serve({
     app,
     port: env.PORT,

@@ -93,6 +93,11 @@ async function main() {
     const housekeeping = startHousekeeping(
       { prisma, logger: logger.child({ app: 'housekeeping' }) },
       authzEnv.HOUSEKEEPING_INTERVAL,
+      {
+        revocation,
+        retentionSeconds: authzEnv.CLIENT_RETENTION,
+        accessTokenTtl: authzEnv.ACCESS_TOKEN_TTL,
+      },
     );
 
     await serve({

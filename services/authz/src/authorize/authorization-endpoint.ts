@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import {
   invalidRequest,
   isLoopbackHost,
@@ -9,23 +9,30 @@ import {
   type Policy,
 } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
+import { readSessionCookie } from '../session/session-cookie.ts';
+import { findSession } from '../session/sessions.ts';
 import { setBindingCookie } from './binding-cookie.ts';
 import { checkClient } from './checks/check-client.ts';
 import { checkGrantType } from './checks/check-grant-type.ts';
 import { checkPkce } from './checks/check-pkce.ts';
+import { checkPrompt, needsFreshLogin } from './checks/check-prompt.ts';
 import { checkRedirectUri } from './checks/check-redirect-uri.ts';
 import { checkResource } from './checks/check-resource.ts';
 import { checkResponseType } from './checks/check-response-type.ts';
 import { checkScope } from './checks/check-scope.ts';
+import { issueCode } from './issue-code.ts';
 import { readParams, single, type RawParams } from './params.ts';
-import { authorizationResponseUrl, redirectTo } from './redirect.ts';
+import { errorResponseUrl, redirectTo } from './redirect.ts';
+import { consentNeeded } from './remembered-consent.ts';
 
 // Bounds the row each anonymous request creates; real clients send 32–64 random characters.
 const MAX_STATE_LENGTH = 1024;
 
 /**
  * `GET|POST /oauth/authorize` (RFC 6749 §4.1.1, OAuth 2.1 §4.1.1). Validates the request step by
- * step, stores it, binds it to this browser, and sends the person to the login page.
+ * step; then, with a remembered sign-in that needs no new consent, answers with a code at once.
+ * Otherwise it stores the request, binds it to this browser, and sends the person to the login
+ * page, or straight to the consent page when they are signed in already.
  */
 export function authorizationEndpoint(deps: AuthzDeps): RequestHandler {
   const { config, prisma } = deps;
@@ -55,36 +62,54 @@ export function authorizationEndpoint(deps: AuthzDeps): RequestHandler {
       // even logged in would make us an open redirector to any site. Only loopback redirect URIs
       // (the person's own machine: native apps, the CLI) get the error sent back at once.
       if (!isLoopbackHost(new URL(redirectUri).hostname)) throw err;
-      return redirectTo(
-        res,
-        authorizationResponseUrl(redirectUri, {
-          error: err.error,
-          error_description: err.description,
-          state,
-          iss: config.issuer,
-        }),
-      );
+      return redirectTo(res, errorResponseUrl(redirectUri, err, state, config.issuer));
+    }
+    const { prompt, ...checked } = validated;
+    const request = { ...checked, clientId: client.id, redirectUri, state: state ?? null };
+    // prompt=none is how a client asks "can I get a code without bothering the person?": the
+    // answer goes back to it whatever it is, as OIDC Core §3.1.2.6 requires.
+    const answerError = (error: string, description: string) =>
+      redirectTo(res, errorResponseUrl(redirectUri, { error, description }, state, config.issuer));
+
+    const now = new Date();
+    const session = await findSession(prisma, config, readSessionCookie(req, config), now);
+    const signedIn = session && !needsFreshLogin(prompt, session.authTime, now) ? session : undefined;
+    if (signedIn) {
+      const key = { userId: signedIn.userId, clientId: client.id, resource: checked.resource };
+      const forceConsent = prompt.consent;
+      if (!(await consentNeeded(prisma, { client, ...request, forceConsent }, key))) {
+        deps.logger.info(
+          { clientId: client.id, userId: signedIn.userId },
+          'authorized by remembered sign-in',
+        );
+        return redirectTo(res, await issueCode(deps, request, signedIn, now));
+      }
+      if (prompt.none) return answerError('consent_required', 'The user has not consented to this request');
+    } else if (prompt.none) {
+      return answerError('login_required', 'The user is not signed in');
     }
 
-    const now = Date.now();
     const id = randomToken();
     const binding = randomToken();
     await prisma.authorizationRequest.create({
       data: {
         id,
-        clientId: client.id,
-        redirectUri,
-        state: state ?? null,
-        ...validated,
+        ...request,
         bindingHash: sha256(binding),
         csrfToken: randomToken(),
-        expiresAt: new Date(now + config.authRequestTtl * 1000),
+        userId: signedIn?.userId ?? null,
+        authTime: signedIn?.authTime ?? null,
+        forceConsent: prompt.consent,
+        expiresAt: new Date(now.getTime() + config.authRequestTtl * 1000),
       },
     });
     setBindingCookie(res, binding, config);
-    redirectTo(res, `${config.issuer}/oauth/login?request=${encodeURIComponent(id)}`);
+    sendToPage(res, config.issuer, signedIn ? 'consent' : 'login', id);
   };
 }
+
+const sendToPage = (res: Response, issuer: string, page: 'login' | 'consent', id: string) =>
+  redirectTo(res, `${issuer}/oauth/${page}?request=${encodeURIComponent(id)}`);
 
 /** The checks whose failures may be reported to the (now trusted) redirect URI. */
 function checkRequest(params: RawParams, client: OAuthClient, policy: Policy) {
@@ -93,5 +118,6 @@ function checkRequest(params: RawParams, client: OAuthClient, policy: Policy) {
   checkGrantType(client);
   const server = checkResource(params, policy);
   const scopes = checkScope(params, policy, server);
-  return { ...pkce, scopes, resource: server.resource };
+  const prompt = checkPrompt(params);
+  return { ...pkce, scopes, resource: server.resource, prompt };
 }

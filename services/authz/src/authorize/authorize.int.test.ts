@@ -1,58 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
-import {
-  BASE_SCOPE,
-  createLogger,
-  createPrisma,
-  generateSigningKeyPem,
-  IDENTITY_SCOPE,
-  oauthErrorHandler,
-  sha256,
-  signingKeyFromPem,
-  type PrismaClient,
-  PostgresRevocationStore,
-} from '@mcp-auth/core';
+import { BASE_SCOPE, IDENTITY_SCOPE, sha256, type PrismaClient } from '@mcp-auth/core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAuthorizeServer, type AuthorizeServer } from '../../../../test/support/authorize-server.ts';
 import { launchBrowser, logInAndConsent } from '../../../../test/support/browser.ts';
-import { startPostgres, type TestDatabase } from '../../../../test/support/infra.ts';
-import type { AuthzDeps } from '../deps.ts';
 import { createUser } from '../users.ts';
-import { authorizeRouter } from './router.ts';
-import { testAuthzConfig } from '../../../../test/support/authz-config.ts';
 
 const CLIENT_ID = 'int-test-client';
 const REDIRECT_URI = 'http://127.0.0.1:9876/callback';
 const PASSWORD = 'correct horse battery';
 
-let db: TestDatabase;
+let server: AuthorizeServer;
 let prisma: PrismaClient;
-let server: Server;
 let base: string;
 let resource: string;
 
 beforeAll(async () => {
-  db = await startPostgres();
-  prisma = createPrisma(db.url, { max: 4 });
-  // Listen first: the issuer (and so every redirect we check) must be this server's real URL.
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  resource = `${base}/mcp`;
-  const logger = createLogger('authz-test', 'silent');
-  const deps: AuthzDeps = {
-    config: testAuthzConfig(base, resource),
-    prisma,
-    signingKey: signingKeyFromPem(generateSigningKeyPem('ES256'), 'ES256'),
-    logger,
-    revocation: new PostgresRevocationStore(prisma),
-  };
-  const app = express();
-  app.use(authorizeRouter(deps));
-  app.use(oauthErrorHandler(logger));
-  server.on('request', app);
+  server = await startAuthorizeServer();
+  ({ prisma, base, resource } = server);
 
   const client = {
     tokenEndpointAuthMethod: 'none',
@@ -87,9 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await prisma?.$disconnect();
-  await db?.stop();
+  await server?.close();
 });
 
 const verifier = randomBytes(32).toString('base64url');
@@ -407,7 +372,7 @@ describe('consent', () => {
   it('names the client, the redirect host, the resource and each scope, with Allow and Deny', async () => {
     const { html } = await toConsent('alice', { scope: `${BASE_SCOPE} ${IDENTITY_SCOPE}` });
     expect(html).toContain('Test &lt;App&gt;');
-    expect(html).toContain('<span class="host">127.0.0.1:9876</span>');
+    expect(html).toContain('<span class="host">this computer (port 9876)</span>');
     expect(html).toContain(resource);
     expect(html).toContain(BASE_SCOPE);
     expect(html).toContain(IDENTITY_SCOPE);

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { AuthzConfig } from '../config.ts';
+import { oauthCookiePath, readCookie } from '../cookies.ts';
 
 /**
  * The browser that started an authorization request holds this cookie; the request row holds its
@@ -8,32 +9,21 @@ import type { AuthzConfig } from '../config.ts';
  */
 export const FLOW_COOKIE = 'mcp_auth_flow';
 
-/** `/oauth` under the issuer's path, so the cookie also works when the issuer has a path prefix. */
-const cookiePath = (issuer: string) => `${new URL(issuer).pathname.replace(/\/+$/, '')}/oauth`;
+const options = (config: AuthzConfig) => ({
+  httpOnly: true,
+  sameSite: 'lax' as const,
+  secure: config.secureCookies,
+  path: oauthCookiePath(config.issuer),
+});
 
 export function setBindingCookie(res: Response, value: string, config: AuthzConfig): void {
-  res.cookie(FLOW_COOKIE, value, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: config.secureCookies,
-    path: cookiePath(config.issuer),
-    maxAge: config.authRequestTtl * 1000,
-  });
+  res.cookie(FLOW_COOKIE, value, { ...options(config), maxAge: config.authRequestTtl * 1000 });
 }
 
-/** The binding value from the Cookie header, if there is exactly one usable. */
-export function readBindingCookie(req: Request): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1 || part.slice(0, eq).trim() !== FLOW_COOKIE) continue;
-    const value = part.slice(eq + 1).trim();
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+/** After a sign-out: sign-ins in progress in this browser cannot be finished any more. */
+export function clearBindingCookie(res: Response, config: AuthzConfig): void {
+  res.clearCookie(FLOW_COOKIE, options(config));
 }
+
+/** The binding value from the Cookie header, if there is one usable. */
+export const readBindingCookie = (req: Request): string | undefined => readCookie(req, FLOW_COOKIE);

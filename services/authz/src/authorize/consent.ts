@@ -6,7 +6,7 @@ import { consentPage } from '../pages/consent-page.ts';
 import { formTargetOf, sendPage } from '../pages/send-page.ts';
 import { checkBinding, checkCsrf, clientDisplay, loadFlow, siteOf, type Flow } from './flow.ts';
 import { issueCode } from './issue-code.ts';
-import { authorizationResponseUrl, redirectTo } from './redirect.ts';
+import { errorResponseUrl, redirectTo } from './redirect.ts';
 import { rememberConsent } from './remembered-consent.ts';
 
 const consentForm = z.object({
@@ -31,6 +31,7 @@ export function showConsent(deps: AuthzDeps): RequestHandler {
       csrfToken: flow.csrfToken,
       ...clientDisplay(flow),
       username: flow.user.username,
+      switchAccountUrl: loginUrl(deps, flow),
       resource: flow.resource,
       serverName: serverForResource(deps.config.policy, flow.resource)?.name,
       scopes: flow.scopes.map((name) => ({ name, description: describeScope(deps.config.policy, name) })),
@@ -54,18 +55,11 @@ export function submitConsent(deps: AuthzDeps): RequestHandler {
     if (choice === 'deny') {
       await deps.prisma.authorizationRequest.deleteMany({ where: { id: flow.id } });
       deps.logger.info({ userId: flow.user.id, clientId: flow.clientId }, 'consent denied');
-      return redirectTo(
-        res,
-        authorizationResponseUrl(flow.redirectUri, {
-          error: 'access_denied',
-          error_description: 'The user denied the request',
-          state: flow.state ?? undefined,
-          iss: deps.config.issuer,
-        }),
-      );
+      const denied = { error: 'access_denied', description: 'The user denied the request' };
+      return redirectTo(res, errorResponseUrl(flow.redirectUri, denied, flow.state, deps.config.issuer));
     }
     const key = { userId: flow.user.id, clientId: flow.clientId, resource: flow.resource };
     await rememberConsent(deps.prisma, key, flow.scopes);
-    redirectTo(res, await issueCode(deps, flow, flow.user.id));
+    redirectTo(res, await issueCode(deps, flow, { userId: flow.user.id, authTime: flow.authTime }));
   };
 }

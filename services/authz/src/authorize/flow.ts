@@ -1,6 +1,5 @@
 import type { Request } from 'express';
 import {
-  isLoopbackHost,
   OAuthError,
   safeEqual,
   sha256,
@@ -9,6 +8,7 @@ import {
   type PrismaClient,
   type User,
 } from '@mcp-auth/core';
+import { describeDestination } from '../pages/destination.ts';
 import { readBindingCookie } from './binding-cookie.ts';
 
 /** An authorization request in progress, as the login and consent steps see it. */
@@ -20,7 +20,8 @@ export const flowExpired = () =>
     'Your login session has expired or is unknown. Start again from the app.',
   );
 
-const csrfFailed = (why: string) => new OAuthError('invalid_request', `CSRF check failed: ${why}`, 403);
+export const csrfFailed = (why: string) =>
+  new OAuthError('invalid_request', `CSRF check failed: ${why}`, 403);
 
 /** The request named by `request` (query or form), if it exists and has not expired. */
 export async function loadFlow(prisma: PrismaClient, requestId: unknown, now = new Date()): Promise<Flow> {
@@ -58,12 +59,12 @@ export function checkCsrf(flow: Pick<AuthorizationRequest, 'csrfToken'>, token: 
 
 /** What the pages show about the client and where the answer goes. */
 export function clientDisplay(flow: Pick<Flow, 'client' | 'redirectUri'>) {
-  const redirect = new URL(flow.redirectUri);
+  const destination = describeDestination(flow.redirectUri);
   return {
     clientName: flow.client.clientName || flow.client.id,
     clientNamed: Boolean(flow.client.clientName),
-    clientHost: redirect.host,
-    clientLocal: isLoopbackHost(redirect.hostname),
+    clientHost: destination.text,
+    clientLocal: destination.local,
   };
 }
 

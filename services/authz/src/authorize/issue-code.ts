@@ -4,43 +4,54 @@ import type { AuthzDeps } from '../deps.ts';
 import { flowExpired } from './flow.ts';
 import { authorizationResponseUrl } from './redirect.ts';
 
+/** What a code is issued for: a stored request (`id`, consumed), or one answered at once (no id). */
+export type CodeRequest = Pick<
+  AuthorizationRequest,
+  'clientId' | 'redirectUri' | 'scopes' | 'resource' | 'codeChallenge' | 'state'
+> & { id?: string };
+
 /**
  * Ends an approved authorization request: stores the code (hashed; the token endpoint checks
  * redirect_uri, code_challenge and resource against this row) and answers at the redirect URI.
- * The request row is consumed in the same transaction, so a double submit cannot mint two codes.
+ * A stored request row is consumed in the same transaction, so a double submit cannot mint two
+ * codes. `authTime` is when the user last typed their password (kept for the grant).
  */
 export async function issueCode(
   deps: AuthzDeps,
-  flow: AuthorizationRequest,
-  userId: string,
+  request: CodeRequest,
+  user: { userId: string; authTime: Date | null },
   now = new Date(),
 ): Promise<string> {
   const code = randomToken();
   const familyId = randomUUID();
+  const { userId, authTime } = user;
   await deps.prisma.$transaction(async (tx) => {
-    const consumed = await tx.authorizationRequest.deleteMany({ where: { id: flow.id } });
-    if (consumed.count !== 1) throw flowExpired();
+    if (request.id !== undefined) {
+      const consumed = await tx.authorizationRequest.deleteMany({ where: { id: request.id } });
+      if (consumed.count !== 1) throw flowExpired();
+    }
     await tx.authorizationCode.create({
       data: {
         codeHash: sha256(code),
-        clientId: flow.clientId,
+        clientId: request.clientId,
         userId,
-        redirectUri: flow.redirectUri,
-        scopes: flow.scopes,
-        resource: flow.resource,
-        codeChallenge: flow.codeChallenge,
+        redirectUri: request.redirectUri,
+        scopes: request.scopes,
+        resource: request.resource,
+        codeChallenge: request.codeChallenge,
         familyId,
+        authTime,
         expiresAt: new Date(now.getTime() + deps.config.authCodeTtl * 1000),
       },
     });
   });
   deps.logger.info(
-    { clientId: flow.clientId, userId, familyId, scopes: flow.scopes },
+    { clientId: request.clientId, userId, familyId, scopes: request.scopes },
     'authorization code issued',
   );
-  return authorizationResponseUrl(flow.redirectUri, {
+  return authorizationResponseUrl(request.redirectUri, {
     code,
-    state: flow.state ?? undefined,
+    state: request.state ?? undefined,
     iss: deps.config.issuer,
   });
 }

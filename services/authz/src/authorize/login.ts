@@ -2,6 +2,8 @@ import type { RequestHandler } from 'express';
 import { parseInput } from '@mcp-auth/core';
 import { z } from 'zod';
 import type { AuthzDeps } from '../deps.ts';
+import { readSessionCookie, setSessionCookie } from '../session/session-cookie.ts';
+import { startSession } from '../session/sessions.ts';
 import { loginPage } from '../pages/login-page.ts';
 import { formTargetOf, sendPage } from '../pages/send-page.ts';
 import { authenticate } from './authenticate.ts';
@@ -9,7 +11,7 @@ import { checkBinding, checkCsrf, clientDisplay, flowExpired, loadFlow, siteOf, 
 import { issueCode } from './issue-code.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { redirectTo } from './redirect.ts';
-import { consentCovers } from './remembered-consent.ts';
+import { consentNeeded } from './remembered-consent.ts';
 
 const INCORRECT = 'Incorrect username or password.';
 
@@ -69,17 +71,26 @@ export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHa
         formTargets: formTargetOf(flow.redirectUri),
       });
     }
+    // The password was typed just now: a new remembered sign-in replaces the browser's old one.
+    const { value, session } = await startSession(
+      deps.prisma,
+      deps.config,
+      user.id,
+      readSessionCookie(req, deps.config),
+    );
+    setSessionCookie(res, value, session.absoluteExpiresAt, deps.config);
+    const authTime = session.authTime;
     const bound = await deps.prisma.authorizationRequest.updateMany({
       where: { id: flow.id },
-      data: { userId: user.id },
+      data: { userId: user.id, authTime },
     });
     if (bound.count !== 1) throw flowExpired();
     throttle.recordSuccess(address, username);
     deps.logger.info({ userId: user.id, clientId: flow.clientId }, 'login succeeded');
 
     const key = { userId: user.id, clientId: flow.clientId, resource: flow.resource };
-    if (await consentCovers(deps.prisma, key, flow.scopes)) {
-      return redirectTo(res, await issueCode(deps, flow, user.id));
+    if (!(await consentNeeded(deps.prisma, flow, key))) {
+      return redirectTo(res, await issueCode(deps, flow, { userId: user.id, authTime }));
     }
     redirectTo(res, `${deps.config.issuer}/oauth/consent?request=${encodeURIComponent(flow.id)}`);
   };

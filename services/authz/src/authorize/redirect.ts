@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import type { OAuthError } from '@mcp-auth/core';
 import { flowHeaders } from '../pages/send-page.ts';
 
 /**
@@ -15,6 +16,21 @@ export function authorizationResponseUrl(
     if (value !== undefined) url.searchParams.set(name, value);
   }
   return url.toString();
+}
+
+/** An error answered at the redirect URI (RFC 6749 §4.1.2.1), with `state` and `iss`. */
+export function errorResponseUrl(
+  redirectUri: string,
+  err: Pick<OAuthError, 'error' | 'description'>,
+  state: string | null | undefined,
+  issuer: string,
+): string {
+  return authorizationResponseUrl(redirectUri, {
+    error: err.error,
+    error_description: err.description,
+    state: state ?? undefined,
+    iss: issuer,
+  });
 }
 
 /** 303 so the browser follows with GET even after a form post (OAuth 2.1 §7.5.2 rules out 307). */

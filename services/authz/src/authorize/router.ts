@@ -6,10 +6,11 @@ import { showConsent, submitConsent } from './consent.ts';
 import { showLogin, submitLogin } from './login.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { pageErrorHandler } from './page-errors.ts';
+import { showLogout, submitLogout } from '../session/logout.ts';
 
 /**
  * The browser side of the authorization code flow: `/oauth/authorize`, then the login and consent
- * pages. Only these paths are answered; anything else falls through to the other apps.
+ * pages, and the sign-out page that ends the remembered sign-in. Only these paths are answered; anything else falls through to the other apps.
  */
 export function authorizeRouter(deps: AuthzDeps): Router {
   const router = strictRouter();
@@ -24,6 +25,8 @@ export function authorizeRouter(deps: AuthzDeps): Router {
   router.post('/oauth/login', form, submitLogin(deps, new LoginThrottle()));
   router.get('/oauth/consent', rejectNul, showConsent(deps));
   router.post('/oauth/consent', form, submitConsent(deps));
+  router.get('/oauth/logout', rejectNul, showLogout(deps));
+  router.post('/oauth/logout', form, submitLogout(deps));
   router.use(pageErrorHandler(deps));
   return router;
 }

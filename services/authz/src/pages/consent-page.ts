@@ -12,6 +12,8 @@ export interface ConsentPageInput {
   /** The redirect URI is on this computer (a native app's loopback listener, RFC 8252). */
   clientLocal: boolean;
   username: string;
+  /** Someone else at this browser can sign in instead (the sign-in may be a remembered one). */
+  switchAccountUrl: string;
   resource: string;
   /** The protected server's name from the policy: with several servers, which one this is. */
   serverName?: string | undefined;
@@ -28,7 +30,10 @@ function hint(p: ConsentPageInput): string {
 
 export function consentPage(p: ConsentPageInput): SafeHtml {
   const body = html`<h1 id="page-title">Allow ${p.clientName} to access your account?</h1>
-    <p class="ident">Signed in as <strong>${p.username}</strong></p>
+    <p class="ident">
+      Signed in as <strong>${p.username}</strong> ·
+      <a href="${p.switchAccountUrl}">Not you? Use another account</a>
+    </p>
     <div class="destination">
       <span class="label">After you answer, you will be sent to</span>
       <span class="host">${p.clientHost}</span>

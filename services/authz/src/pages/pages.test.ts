@@ -4,6 +4,7 @@ import { consentPage } from './consent-page.ts';
 import { errorPage } from './error-page.ts';
 import { STYLE_HASH } from './layout.ts';
 import { loginPage } from './login-page.ts';
+import { logoutPage } from './logout-page.ts';
 import { contentSecurityPolicy, formTargetOf } from './send-page.ts';
 
 const evil = '<img src=x onerror=alert(1)>"\'';
@@ -25,21 +26,35 @@ const consent = consentPage({
   clientLocal: false,
   clientHost: 'app.example',
   username: evil,
+  switchAccountUrl: 'login?request=req1&x="',
   resource: 'https://auth.example/mcp',
   scopes: [
     { name: 'mcp:tools', description: 'Use the tools' },
     { name: evil, description: evil },
   ],
 }).value;
+const logout = logoutPage({ site: 'auth.example', username: evil, csrfToken: 'tok"' }).value;
 
 describe('pages', () => {
   it('escape every value that comes from a client or a person', () => {
-    for (const page of [login, consent, errorPage({ site: 's', error: evil, description: evil }).value]) {
+    const error = errorPage({ site: 's', error: evil, description: evil }).value;
+    for (const page of [login, consent, logout, error]) {
       expect(page).not.toContain('<img');
       expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;&quot;&#39;');
     }
     expect(login).toContain('value="req&quot;1"');
     expect(login).toContain('value="tok&lt;en&gt;"');
+    expect(consent).toContain('href="login?request=req1&amp;x=&quot;"');
+    expect(logout).toContain('name="csrf_token" value="tok&quot;"');
+  });
+
+  it('the sign-out page asks before it signs out, and has nothing to confirm when no one is signed in', () => {
+    expect(logout).toMatch(/<form method="post" action="logout">/);
+    expect(logout).toMatch(/<button type="submit"[^>]*>Sign out<\/button>/);
+    for (const page of [logoutPage({ site: 's' }).value, logoutPage({ site: 's', done: true }).value]) {
+      expect(page).not.toContain('<form');
+    }
+    expect(logoutPage({ site: 's', done: true }).value).toContain('You are signed out');
   });
 
   it('have exactly the one stylesheet the CSP allows', () => {

@@ -1,5 +1,6 @@
 import type { PrismaClient, RevocationStore } from '@mcp-auth/core';
 import type { AuthzConfig } from '../config.ts';
+import { endSessions } from '../session/sessions.ts';
 import { revokeFamily } from '../token/family.ts';
 import { inTransaction } from '../token/transaction.ts';
 import { familyEntry } from './entries.ts';
@@ -14,6 +15,7 @@ export async function signOutEverywhere(
   deps: { prisma: PrismaClient; revocation: RevocationStore; config: Pick<AuthzConfig, 'accessTokenTtl'> },
   userId: string,
 ): Promise<number> {
+  await endSessions(deps.prisma, userId); // first, so no new grant starts from a remembered sign-in
   const [fromTokens, fromCodes] = await Promise.all([
     deps.prisma.refreshToken.findMany({
       where: { userId },

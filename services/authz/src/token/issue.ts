@@ -23,6 +23,8 @@ export interface Grant {
   scopes: readonly string[];
   resource: string;
   familyId: string;
+  /** When the person typed their password before this grant started (OIDC auth_time). */
+  authTime?: Date | null;
 }
 
 export function tokenResponse(
@@ -39,6 +41,7 @@ export function tokenResponse(
     scopes: grant.scopes,
     sid: grant.familyId,
     ttlSeconds: config.accessTokenTtl,
+    authTime: grant.authTime,
   });
   return {
     access_token: token,
@@ -74,6 +77,7 @@ export async function createRefreshToken(
       resource: grant.resource,
       expiresAt: new Date(Math.min(sliding, familyExpiresAt.getTime())),
       familyExpiresAt,
+      authTime: grant.authTime ?? null,
     },
     select: { id: true },
   });

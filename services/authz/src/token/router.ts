@@ -8,6 +8,7 @@ import {
   publicCors,
 } from '@mcp-auth/core';
 import { authenticateClient } from '../client-auth/authenticate.ts';
+import { markClientUsed } from '../clients/last-used.ts';
 import type { AuthzDeps } from '../deps.ts';
 import { formEndpoint, formParams } from './form.ts';
 import { GRANTS } from './grants/index.ts';
@@ -35,6 +36,7 @@ export function tokenRouter(deps: AuthzDeps): Router {
     tokensIssued.inc({ grant_type: grantType, token_type: 'access_token' });
     if (response.refresh_token) tokensIssued.inc({ grant_type: grantType, token_type: 'refresh_token' });
     deps.logger.info({ clientId: client.id, grantType }, 'token issued');
+    await markClientUsed(deps, client);
     res.json(response);
   });
   return router;

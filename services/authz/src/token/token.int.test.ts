@@ -71,7 +71,10 @@ async function addClient(
 }
 
 /** An authorization code as the authorization endpoint would have stored it. */
-async function newCode(clientId: string, overrides: { expiresAt?: Date; scopes?: string[] } = {}) {
+async function newCode(
+  clientId: string,
+  overrides: { expiresAt?: Date; scopes?: string[]; authTime?: Date } = {},
+) {
   const code = randomToken();
   const verifier = randomToken(48);
   const familyId = randomUUID();
@@ -85,6 +88,7 @@ async function newCode(clientId: string, overrides: { expiresAt?: Date; scopes?:
       resource: RESOURCE,
       codeChallenge: sha256(verifier),
       familyId,
+      authTime: overrides.authTime ?? null,
       expiresAt: overrides.expiresAt ?? new Date(Date.now() + 60_000),
     },
   });
@@ -569,6 +573,22 @@ describe('refresh_token grant', () => {
     expect(old?.rotatedAt).not.toBeNull();
     expect(old?.replacedById).toBe(next?.id);
     expect((await refresh(r.body.refresh_token as string)).res.status).toBe(200);
+  });
+
+  it('carries the login time (auth_time) from the code to every access token of the grant', async () => {
+    const authTime = new Date('2026-12-01T10:00:00.000Z');
+    const c = await newCode('public-client', { authTime });
+    const verify = (t: unknown) =>
+      verifyAccessToken(t as string, keySet([signingKey]), { issuer: ISSUER, audience: RESOURCE });
+    const first = await redeem(c);
+    expect(verify(first.body.access_token).auth_time).toBe(authTime.getTime() / 1000);
+    const next = await refresh(first.body.refresh_token as string);
+    expect(verify(next.body.access_token).auth_time).toBe(authTime.getTime() / 1000);
+    const again = await refresh(next.body.refresh_token as string);
+    expect(verify(again.body.access_token).auth_time).toBe(authTime.getTime() / 1000);
+    // A grant without a known login time has no claim rather than a made-up one.
+    const plain = await redeem(await newCode('public-client'));
+    expect(verify(plain.body.access_token)).not.toHaveProperty('auth_time');
   });
 
   it("slides expiry on rotation, never past the grant's absolute end (REFRESH_TOKEN_MAX_LIFETIME)", async () => {

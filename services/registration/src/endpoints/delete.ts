@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { REVOCATION_MARGIN_SECONDS, temporarilyUnavailable } from '@mcp-auth/core';
+import { clientRevocation, temporarilyUnavailable } from '@mcp-auth/core';
 import type { RegistrationDeps } from '../deps.ts';
 import { authorizeRegistration, invalidRegistrationToken } from '../registration-token.ts';
 
@@ -15,11 +15,7 @@ export function deleteRegistration({ prisma, logger, revocation, config }: Regis
   return async (req, res) => {
     const { client } = await authorizeRegistration(prisma, req);
     try {
-      // The margin outlasts the MCP service's clock tolerance on `exp`.
-      const lifetime = config.accessTokenTtl + REVOCATION_MARGIN_SECONDS;
-      await revocation.revoke([
-        { kind: 'client', value: client.id, expiresAt: new Date(Date.now() + lifetime * 1000) },
-      ]);
+      await revocation.revoke([clientRevocation(client.id, config.accessTokenTtl)]);
     } catch (err) {
       logger.warn({ err, client_id: client.id }, 'client not deleted: its tokens could not be revoked');
       throw temporarilyUnavailable('the client could not be deleted now; retry');

@@ -3,6 +3,7 @@ import { noStore, randomToken, sha256 } from '@mcp-auth/core';
 import { requireOperatorForClientCredentials } from '../client-credentials-operator.ts';
 import { clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationDeps } from '../deps.ts';
+import { dropSurplusIdentical, registrationKeyOf } from '../identical-registrations.ts';
 import { isConfidential, validateClientMetadata } from '../metadata/validate.ts';
 
 /**
@@ -17,6 +18,10 @@ export function register({ config, prisma, logger }: RegistrationDeps): RequestH
       req.get('authorization'),
       config.initialAccessToken,
     );
+    // Open registrations only: the operator's own (client_credentials) are never bounded for them.
+    const registrationKey = metadata.grant_types.includes('client_credentials')
+      ? null
+      : registrationKeyOf(metadata, req.ip ?? '');
     const clientSecret = isConfidential(metadata) ? randomToken(32) : undefined;
     const registrationAccessToken = randomToken(32);
     const client = await prisma.oAuthClient.create({
@@ -26,13 +31,16 @@ export function register({ config, prisma, logger }: RegistrationDeps): RequestH
         secretExpiresAt: null,
         registrationAccessTokenHash: sha256(registrationAccessToken),
         ...metadataColumns(metadata),
+        registrationKey,
       },
     });
+    const dropped = registrationKey ? await dropSurplusIdentical(prisma, registrationKey) : 0;
     logger.info(
       {
         client_id: client.id,
         token_endpoint_auth_method: metadata.token_endpoint_auth_method,
         scope: metadata.scope,
+        ...(dropped > 0 && { identical_unused_removed: dropped }),
       },
       'client registered',
     );

@@ -39,6 +39,8 @@ export function updateRegistration({ config, prisma, logger }: RegistrationDeps)
               : client.secretHash,
           secretExpiresAt: confidential ? client.secretExpiresAt : null,
           ...metadataColumns(metadata),
+          // Changed metadata is no longer a repeat of the original registration.
+          registrationKey: null,
         },
       });
     } catch (err) {

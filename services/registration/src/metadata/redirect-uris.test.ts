@@ -12,6 +12,10 @@ describe('checkRedirectUri', () => {
     'http://localhost:3000/cb',
     'com.example.app:/oauth2redirect',
     'com.example.app://callback',
+    // Desktop MCP clients' own schemes (RFC 8252 §7.1 without the reverse-domain advice).
+    'cursor://anysphere.cursor-mcp/oauth/callback',
+    'myapp:/callback',
+    'Cursor://anysphere.cursor-mcp/oauth/callback',
   ])('accepts %s', (uri) => {
     expect(oauthErrorOf(() => checkRedirectUri(uri))).toBeUndefined();
   });
@@ -31,7 +35,23 @@ describe('checkRedirectUri', () => {
     ['javascript:', 'javascript:alert(1)'],
     ['data:', 'data:text/html,hi'],
     ['file:', 'file:///etc/passwd'],
-    ['a private-use scheme without a dot', 'myapp:/callback'],
+    ['javascript: in another case', 'JavaScript:alert(1)'],
+    ['javascript: behind a slash-slash', 'javascript://example.com/%0Aalert(1)'],
+    ['vbscript:', 'vbscript:msgbox(1)'],
+    ['data: in upper case', 'DATA:text/html,hi'],
+    ['blob:', 'blob:https://app.example.com/uuid'],
+    ['about:', 'about:blank'],
+    ['view-source:', 'view-source:https://app.example.com/'],
+    ['ftp:', 'ftp://files.example.com/cb'],
+    ['ws:', 'ws://127.0.0.1:8080/cb'],
+    ['mailto:', 'mailto:someone@example.com'],
+    ['intent:', 'intent://cb#Intent;scheme=x;end'],
+    ['an https look-alike scheme', 'https+evil://app.example.com/cb'],
+    ['an http look-alike scheme', 'http.evil:/cb'],
+    ['http spelt in upper case', 'HTTP://127.0.0.1:8080/cb'],
+    ['https spelt in mixed case', 'Https://app.example.com/cb'],
+    ['non-loopback HTTP in upper case', 'HTTP://app.example.com/cb'],
+    ['a bare scheme', 'myapp:'],
   ])('rejects %s with invalid_redirect_uri', (_what, uri) => {
     expect(oauthErrorOf(() => checkRedirectUri(uri))).toBe('invalid_redirect_uri');
   });

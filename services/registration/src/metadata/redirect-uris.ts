@@ -14,6 +14,35 @@ export function checkRedirectUrisPresent(
   }
 }
 
+/**
+ * Schemes that are never an app's redirect: they run script or show content in the browser that
+ * follows the redirect (javascript, vbscript, data, blob, about, view-source, filesystem), read
+ * local files (file), or hand the code to another protocol handler or person (ftp, ws, mailto,
+ * tel, sms, intent, …). RFC 8252 §7.1 private-use schemes are anything else; RFC 3986 §3.1 says
+ * schemes compare case-insensitively, so `JavaScript:` is refused as `javascript:` is.
+ */
+const REFUSED_SCHEMES = new Set([
+  'javascript',
+  'vbscript',
+  'livescript',
+  'data',
+  'blob',
+  'about',
+  'view-source',
+  'filesystem',
+  'file',
+  'ftp',
+  'ftps',
+  'sftp',
+  'ws',
+  'wss',
+  'mailto',
+  'tel',
+  'sms',
+  'intent',
+  'jar',
+]);
+
 /** Each redirect URI on its own; every failure is RFC 7591 §3.2.2 `invalid_redirect_uri`. */
 export function checkRedirectUri(raw: string): void {
   const url = parseAbsoluteUri(raw);
@@ -24,7 +53,12 @@ export function checkRedirectUri(raw: string): void {
   if (hasUserinfo(raw, url)) {
     throw invalidRedirectUri(`redirect_uris: "${preview(raw)}" must not contain user information`);
   }
+  // The parser lowercases the scheme; the raw string is what later requests must match exactly.
+  const scheme = url.protocol.slice(0, -1);
   if (url.protocol === 'https:' || url.protocol === 'http:') {
+    if (!raw.startsWith(`${scheme}:`)) {
+      throw invalidRedirectUri(`redirect_uris: "${preview(raw)}" must spell its scheme in lower case`);
+    }
     // OAuth 2.1 §2.3.1 / RFC 8252 §7.3: codes travel in the clear over http, so only loopback may use it.
     if (!isSecureWebUrl(url)) {
       throw invalidRedirectUri(
@@ -33,13 +67,24 @@ export function checkRedirectUri(raw: string): void {
     }
     return;
   }
-  // RFC 8252 §7.1: private-use schemes are reverse domain names, which also keeps out
-  // javascript:, data:, file: and every other scheme without a dot.
-  const scheme = url.protocol.slice(0, -1);
-  if (!scheme.includes('.')) {
+  checkPrivateUseScheme(raw, scheme);
+}
+
+/**
+ * RFC 8252 §7.1 private-use schemes. Reverse-domain names (`com.example.app:/cb`) are what the RFC
+ * recommends, but desktop MCP clients register plain app names (`cursor://anysphere.cursor-mcp/…`),
+ * and refusing them locks those clients out. PKCE (required here for every client) is the RFC 8252
+ * §8.1 answer to another app claiming the same scheme.
+ */
+function checkPrivateUseScheme(raw: string, scheme: string): void {
+  if (REFUSED_SCHEMES.has(scheme) || /^(?:https?|wss?)[.+-]/.test(scheme)) {
     throw invalidRedirectUri(
-      `redirect_uris: scheme "${scheme}" is not allowed (use https, http on loopback, or a reverse-domain private-use scheme)`,
+      `redirect_uris: scheme "${scheme}" is not allowed (use https, http on loopback, or an app's own scheme)`,
     );
+  }
+  // `app:` alone names no callback; at least a path or authority must follow.
+  if (raw.length === scheme.length + 1) {
+    throw invalidRedirectUri(`redirect_uris: "${preview(raw)}" has nothing after its scheme`);
   }
 }
 

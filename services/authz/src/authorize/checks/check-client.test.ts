@@ -16,6 +16,8 @@ const client: OAuthClient = {
   metadata: {},
   createdAt: new Date(),
   updatedAt: new Date(),
+  lastUsedAt: null,
+  registrationKey: null,
 };
 const lookups: string[] = [];
 const findClient = async (id: string) => {

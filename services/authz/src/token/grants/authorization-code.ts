@@ -70,6 +70,7 @@ export const authorizationCodeGrant: GrantHandler = async ({ deps, client, param
       scopes: code.scopes,
       resource: code.resource,
       familyId: code.familyId,
+      authTime: code.authTime,
     };
     const refresh = wantsRefresh
       ? await createRefreshToken(tx, deps.config, { ...grant, userId: code.userId }, now)

@@ -76,6 +76,7 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
         resource: stored.resource,
         familyId: stored.familyId,
         familyExpiresAt: stored.familyExpiresAt,
+        authTime: stored.authTime,
       },
       now,
     );
@@ -94,6 +95,7 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
     scopes: outcome.scopes,
     resource: stored.resource,
     familyId: stored.familyId,
+    authTime: stored.authTime,
   };
   return tokenResponse(deps.config, deps.signingKey, grant, outcome.refreshToken);
 };
