@@ -9,6 +9,7 @@ WORKDIR /app
 # Manifests first, so the dependency layer is reused while only source files change.
 COPY package.json package-lock.json prisma.config.ts ./
 COPY packages/core/package.json packages/core/
+COPY packages/resource-server/package.json packages/resource-server/
 COPY services/registration/package.json services/registration/
 COPY services/authz/package.json services/authz/
 COPY services/mcp/package.json services/mcp/
@@ -27,6 +28,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/packages/core/package.json packages/core/
+COPY --from=build /app/packages/resource-server/package.json packages/resource-server/
 COPY --from=build /app/services/registration/package.json services/registration/
 COPY --from=build /app/services/authz/package.json services/authz/
 COPY --from=build /app/services/mcp/package.json services/mcp/

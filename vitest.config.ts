@@ -1,4 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// The resource-server library is published built (dist/); tests read its source, as tsconfig's
+// `paths` make tsc, tsx and esbuild do.
+const resolve = {
+  alias: {
+    '@mcp-auth/resource-server': fileURLToPath(
+      new URL('./packages/resource-server/src/index.ts', import.meta.url),
+    ),
+  },
+};
 
 // Three projects so a developer can run the fast ones alone (`npm run test:unit`).
 // Integration and end-to-end suites get Postgres/Redis from TEST_DATABASE_URL / TEST_REDIS_URL,
@@ -10,6 +21,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           include: ['packages/**/*.test.ts', 'services/**/*.test.ts', 'client/**/*.test.ts'],
@@ -17,6 +29,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'integration',
           include: ['**/*.int.test.ts'],
@@ -27,6 +40,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.test.ts', 'test/stack/**/*.e2e.test.ts'],

@@ -13,15 +13,17 @@ import {
   type Redis,
 } from '@mcp-auth/core';
 import { createApp } from '../services/mcp/src/app.ts';
-import { toAuthInfo, type AuthenticatedRequest } from '../services/mcp/src/auth/caller.ts';
+import { toAuthInfo, type AuthenticatedRequest } from '@mcp-auth/resource-server';
 import { mcpConfigFrom } from '../services/mcp/src/config.ts';
 import { handleMcpPost, jsonRpcBody } from '../services/mcp/src/mcp/endpoint.ts';
 import { tools } from '../services/mcp/src/tools/index.ts';
+import { startUpstreamMcp } from '../test/support/upstream-mcp.ts';
 import type { ServerSpec } from './server-spec.ts';
 
 const spec = JSON.parse(process.env.BENCH_SERVER ?? '') as ServerSpec;
 const logger = createLogger('bench-mcp', 'error');
-const config = mcpConfigFrom({ PUBLIC_URL: spec.issuer });
+const config = mcpConfigFrom({ PUBLIC_URL: spec.issuer, MCP_UPSTREAM_URL: spec.upstreamUrl });
+const demo = config.policy.servers[0]!;
 
 let prisma: PrismaClient | undefined;
 let redis: Redis | undefined;
@@ -51,30 +53,38 @@ function unauthorizedApp(): express.Express {
       expiresAt: 0,
     },
     'none',
-    config.resource,
+    demo.resource,
   );
   const app = express();
   app.disable('x-powered-by');
   app.post(
-    new URL(config.resource).pathname,
+    demo.path,
     (req, _res, next) => {
       (req as AuthenticatedRequest).auth = caller;
       next();
     },
     jsonRpcBody('1mb'),
-    handleMcpPost({ tools, logger }),
+    handleMcpPost({ tools, toolScopes: demo.tools, logger }),
   );
   return app;
 }
 
-const app = spec.mode === 'authorized' ? await authorizedApp() : unauthorizedApp();
-const server = app.listen(0, '127.0.0.1', () => {
-  process.send?.({ port: (server.address() as AddressInfo).port });
-});
-process.on('disconnect', () => {
-  server.close();
-  server.closeAllConnections();
-  redis?.disconnect();
-  void prisma?.$disconnect().finally(() => process.exit(0));
-  if (!prisma) process.exit(0);
-});
+if (spec.mode === 'upstream') {
+  // The operator's own server, as the proxy tests use it, without their per-request records.
+  const upstream = await startUpstreamMcp({ stateful: false, record: false });
+  process.send?.({ port: Number(new URL(upstream.url).port) });
+  process.on('disconnect', () => void upstream.close().finally(() => process.exit(0)));
+} else {
+  // proxy: createApp forwards to spec.upstreamUrl (config above), after the same bearer check.
+  const app = spec.mode === 'unauthorized' ? unauthorizedApp() : await authorizedApp();
+  const server = app.listen(0, '127.0.0.1', () => {
+    process.send?.({ port: (server.address() as AddressInfo).port });
+  });
+  process.on('disconnect', () => {
+    server.close();
+    server.closeAllConnections();
+    redis?.disconnect();
+    void prisma?.$disconnect().finally(() => process.exit(0));
+    if (!prisma) process.exit(0);
+  });
+}

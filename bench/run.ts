@@ -1,11 +1,15 @@
 // `npm run bench`: one command, loopback only, bounded in time and requests.
 //  1. Token verification: RS256 vs ES256 with jsonwebtoken (the numbers DESIGN "Tokens" quotes).
+//  3. The authorizing proxy: tools/call through services/mcp to an MCP SDK upstream vs the same
+//     upstream directly (throughput ratio, added p99), and the proxy's memory while 10,000 SSE events
+//     stream through it (bench/proxy.ts). BENCH_ONLY=proxy runs this section alone.
 //  2. Authorized tools/call (echo) through the real MCP app (bearer middleware: local JWT verification,
 //     then the revocation check in Redis), against the same MCP handler with no authentication, each
 //     server in its own process, runs alternating A B A B …, medians reported with the ratio.
 // Needs Redis (BENCH_REDIS_URL) and Postgres (BENCH_DATABASE_URL: a scratch database is created and
 // dropped; the revocation store reads it only to rebuild its Redis set).
 import { randomUUID } from 'node:crypto';
+import { revocationCompleteKey } from '@mcp-auth/resource-server';
 import { z } from 'zod';
 import {
   BASE_SCOPE,
@@ -23,6 +27,7 @@ import {
   type SigningKey,
 } from '@mcp-auth/core';
 import { ECHO_BODY, load, MCP_HEADERS, type LoadResult } from './load.ts';
+import { benchmarkProxy } from './proxy.ts';
 import { createScratchDatabase, scratchKeyPrefix } from './scratch.ts';
 import type { ServerSpec } from './server-spec.ts';
 import { startServer, type ServerProcess } from './servers.ts';
@@ -38,6 +43,13 @@ const env = loadConfig({
   /** Runs per server; an odd number gives a true median. */
   BENCH_ROUNDS: z.coerce.number().int().min(1).max(9).default(5),
   BENCH_CONNECTIONS: z.coerce.number().int().min(1).max(512).default(32),
+  /** Connections for the proxy comparison (the issue's figure is at 10). */
+  BENCH_PROXY_CONNECTIONS: z.coerce.number().int().min(1).max(512).default(10),
+  /** SSE events streamed through the proxy while its memory is watched, and characters per event. */
+  BENCH_SSE_EVENTS: z.coerce.number().int().min(100).max(100_000).default(10_000),
+  BENCH_SSE_EVENT_SIZE: z.coerce.number().int().min(0).max(65_536).default(1024),
+  /** Sections to run (comma-separated): verify, http, proxy. */
+  BENCH_ONLY: z.string().default('verify,http,proxy'),
   /** Cap per load run, so a very fast machine still makes a bounded number of requests. */
   BENCH_MAX_REQUESTS: z.coerce.number().int().min(1000).default(500_000),
 });
@@ -221,5 +233,37 @@ async function benchmarkHttp(): Promise<void> {
   }
 }
 
-printVerification();
-await benchmarkHttp();
+async function benchmarkProxyRuns(): Promise<void> {
+  const database = await createScratchDatabase(env.BENCH_DATABASE_URL);
+  const redisKeys = scratchKeyPrefix(env.BENCH_REDIS_URL);
+  try {
+    // The proxy's revocation check asks Redis: a complete (empty) set, as authz leaves it.
+    const redis = createRedis(env.BENCH_REDIS_URL);
+    await redis.connect();
+    await redis.set(revocationCompleteKey(redisKeys.keyPrefix), String(Date.now()));
+    redis.disconnect();
+    await benchmarkProxy({
+      key: signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256'),
+      issuer: ISSUER,
+      scopes: SCOPES,
+      databaseUrl: database.url,
+      redisUrl: env.BENCH_REDIS_URL,
+      keyPrefix: redisKeys.keyPrefix,
+      connections: env.BENCH_PROXY_CONNECTIONS,
+      seconds: env.BENCH_DURATION,
+      warmupSeconds: env.BENCH_WARMUP,
+      rounds: env.BENCH_ROUNDS,
+      maxRequests: env.BENCH_MAX_REQUESTS,
+      events: env.BENCH_SSE_EVENTS,
+      eventSize: env.BENCH_SSE_EVENT_SIZE,
+    });
+  } finally {
+    await redisKeys.clean();
+    await database.drop();
+  }
+}
+
+const sections = new Set(env.BENCH_ONLY.split(',').map((s) => s.trim()));
+if (sections.has('verify')) printVerification();
+if (sections.has('http')) await benchmarkHttp();
+if (sections.has('proxy')) await benchmarkProxyRuns();

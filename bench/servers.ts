@@ -8,6 +8,8 @@ export interface ServerProcess {
   spec: ServerSpec;
   /** The MCP endpoint on loopback. */
   url: string;
+  /** The server process, to read its memory. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -33,7 +35,7 @@ export function startServer(spec: ServerSpec, timeoutMs = 30_000): Promise<Serve
     }, timeoutMs);
     child.once('message', (message: { port?: number }) => {
       clearTimeout(timer);
-      resolve({ spec, url: `http://127.0.0.1:${message.port}/mcp`, stop });
+      resolve({ spec, url: `http://127.0.0.1:${message.port}/mcp`, pid: child.pid!, stop });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);

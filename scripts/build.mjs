@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 const workspaces = [
   '.',
   'packages/core',
+  'packages/resource-server',
   'services/registration',
   'services/authz',
   'services/mcp',

@@ -21,9 +21,9 @@ import { authzConfigFrom, loadAuthzEnv } from '@mcp-auth/authz/config';
 import { createUser } from '@mcp-auth/authz/users';
 import { createAllInOneApp } from '@mcp-auth/embedded/all-in-one-app';
 import { CredentialStore, type StoredTokens } from '../../client/src/store.ts';
-import { launchBrowser, logInAndConsent } from '../support/browser.ts';
+import { cliLogIn, launchBrowser, logInAndConsent } from '../support/browser.ts';
 import { startPostgres, startRedis, type TestDatabase, type TestRedis } from '../support/infra.ts';
-import { cli, cliBin, start, startCli } from '../support/processes.ts';
+import { cli, cliBin, start } from '../support/processes.ts';
 
 /**
  * The token lifecycle as a user of the real `mcp-auth` binary sees it, against the three apps mounted
@@ -73,10 +73,7 @@ async function approveInBrowser(url: string): Promise<void> {
 }
 
 async function logIn(scopeArgs: string[] = []): Promise<void> {
-  const login = startCli(['login', mcpUrl, '--no-browser', ...scopeArgs], env());
-  const [url] = await login.waitFor(/^https?:\/\/\S+$/m);
-  await approveInBrowser(url!);
-  expect(await login.exited, login.output()).toBe(0);
+  await cliLogIn({ browser, mcpUrl, user: USER, env: env(), args: scopeArgs });
 }
 
 const claimsOf = (jwt: string) =>

@@ -98,7 +98,7 @@ export async function startTokenStack(): Promise<TokenStack> {
   mcp.server.on(
     'request',
     createMcpApp({
-      config: mcpConfig({ resource: `${mcp.base}/mcp`, issuer: config.issuer }),
+      config: mcpConfig({ issuer: config.issuer, policy: config.policy }),
       keys: keySet([signingKey]),
       logger,
       revocation: new RedisRevocationStore(mcpRedis, mcpPrisma, redisInfo.keyPrefix),

@@ -77,7 +77,7 @@ describe('docker-compose.yml matches what the services read', () => {
     expect(environmentOf(service(compose, 'mcp')).AUTHORIZATION_SERVER_URL).toBe(urls[0]);
   });
 
-  it('the keys job writes the private key where authz reads it, and the public key where mcp reads it', () => {
+  it('the keys job writes the private key where authz reads it; mcp gets keys from the JWKS URL, not a file', () => {
     const volumeHolding = (name: string, path: string) =>
       volumesOf(service(compose, name)).find((v) => path.startsWith(`${v.target}/`));
     const keys = environmentOf(service(compose, 'keys'));
@@ -94,11 +94,10 @@ describe('docker-compose.yml matches what the services read', () => {
       posix.relative(privateVolume.target, keys.JWT_PRIVATE_KEY_PATH!),
     );
 
-    const mcpMount = volumeHolding('mcp', mcp.JWT_PUBLIC_KEYS_PATH!)!;
-    expect(mcpMount).toMatchObject({ volume: publicVolume.volume, readOnly: true });
-    expect(posix.relative(mcpMount.target, mcp.JWT_PUBLIC_KEYS_PATH!)).toBe(
-      posix.relative(publicVolume.target, keys.JWT_PUBLIC_KEYS_PATH!),
-    );
+    // mcp fetches authz's JWKS inside the network (the port authz listens on), with no key volume.
+    expect(mcp.JWT_PUBLIC_KEYS_PATH).toBeUndefined();
+    expect(mcp.MCP_JWKS_URL).toBe(`http://authz:${authz.PORT}/oauth/jwks.json`);
+    expect(volumesOf(service(compose, 'mcp'))).toEqual([]);
     // The private key's volume is mounted nowhere but in the keys job and authz.
     const holders = Object.entries(compose.services)
       .filter(([, s]) => volumesOf(s).some((v) => v.volume === privateVolume.volume))
@@ -107,12 +106,16 @@ describe('docker-compose.yml matches what the services read', () => {
     expect(holders).toEqual(['authz', 'keys']);
   });
 
-  it('authz and registration read the policy from the same folder (the checkout’s, in the local stack)', () => {
-    for (const name of ['authz', 'registration']) {
+  it('authz, registration and mcp read the policy from the same folder (the checkout’s, in the local stack)', () => {
+    for (const name of ['authz', 'registration', 'mcp']) {
       expect(bindMountsOf(service(compose, name)), name).toContainEqual({
         source: join(repoRoot, 'deploy/policy'),
         target: '/etc/mcp-auth/policy',
       });
+      // The same file for all three (unset here: the demo policy).
+      expect(environmentOf(service(compose, name)).MCP_POLICY_PATH, name).toBe(
+        environmentOf(service(compose, 'authz')).MCP_POLICY_PATH,
+      );
     }
   });
 

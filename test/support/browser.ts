@@ -1,4 +1,5 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startCli } from './processes.ts';
 
 /** Debian's Chromium, never a downloaded browser; flags keep it off the (closed) network. */
 export function launchBrowser(): Promise<Browser> {
@@ -42,4 +43,28 @@ export async function logInAndConsent(
     await Promise.all([page.waitForNavigation(), consent.click()]);
   }
   return page;
+}
+
+/**
+ * `mcp-auth login <mcpUrl> --no-browser` run to the end: the person's part is done in `browser`
+ * on the URL the CLI prints. Resolves with the CLI's output once it has exited 0.
+ */
+export async function cliLogIn(opts: {
+  browser: Browser;
+  mcpUrl: string;
+  user: { username: string; password: string };
+  env: NodeJS.ProcessEnv;
+  args?: string[];
+}): Promise<string> {
+  const login = startCli(['login', opts.mcpUrl, '--no-browser', ...(opts.args ?? [])], opts.env);
+  const [url] = await login.waitFor(/^https?:\/\/\S+$/m);
+  const page = await opts.browser.newPage();
+  try {
+    await logInAndConsent(page, url!, opts.user);
+  } finally {
+    await page.close();
+  }
+  const code = await login.exited;
+  if (code !== 0) throw new Error(`mcp-auth login exited ${code}:\n${login.output()}`);
+  return login.output();
 }

@@ -1,40 +1,30 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type JsonWebKey,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
-export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+// Verification keys are the resource-server library's (one definition for both sides).
+import {
+  KeyError,
+  parseVerificationKeys,
+  thumbprint,
+  type KeySet,
+  type SigningAlgorithm,
+  type VerificationKey,
+} from '@mcp-auth/resource-server';
+export {
+  algOf,
+  KeyError,
+  keySet,
+  parseVerificationKeys,
+  SIGNING_ALGORITHMS,
+  thumbprint,
+  type KeySet,
+  type SigningAlgorithm,
+  type VerificationKey,
+} from '@mcp-auth/resource-server';
 
-export interface VerificationKey {
-  kid: string;
-  alg: SigningAlgorithm;
-  key: KeyObject;
-}
 export interface SigningKey extends VerificationKey {
   privateKey: KeyObject;
-}
-/** Public keys by `kid`: several while keys rotate. */
-export type KeySet = ReadonlyMap<string, VerificationKey>;
-
-export class KeyError extends Error {
-  override name = 'KeyError';
-}
-
-/** RFC 7638 thumbprint of the public key: a stable `kid` that needs no bookkeeping. */
-export function thumbprint(publicKey: KeyObject): string {
-  const jwk = publicKey.export({ format: 'jwk' });
-  const members =
-    jwk.kty === 'RSA'
-      ? { e: jwk.e, kty: jwk.kty, n: jwk.n }
-      : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
-  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 
 /** Rejects keys that do not fit the algorithm (a P-384 key for ES256, a short RSA key). */
@@ -46,12 +36,6 @@ function checkKeyFitsAlg(key: KeyObject, alg: SigningAlgorithm, source: string):
   if (alg === 'ES256' && (key.asymmetricKeyType !== 'ec' || d?.namedCurve !== 'prime256v1')) {
     throw new KeyError(`${source}: ES256 needs an EC key on P-256`);
   }
-}
-
-function algOf(key: KeyObject, source: string): SigningAlgorithm {
-  if (key.asymmetricKeyType === 'rsa') return 'RS256';
-  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
-  throw new KeyError(`${source}: unsupported key type (use RSA for RS256 or EC P-256 for ES256)`);
 }
 
 export function signingKeyFromPem(pem: string, alg: SigningAlgorithm, source = 'private key'): SigningKey {
@@ -117,43 +101,6 @@ export function toJwk(k: VerificationKey): Record<string, unknown> {
 }
 
 export const jwks = (keys: Iterable<VerificationKey>) => ({ keys: [...keys].map(toJwk) });
-
-export function keySet(keys: Iterable<VerificationKey>): KeySet {
-  return new Map([...keys].map((k) => [k.kid, k]));
-}
-
-/** Verification keys from text: a JWKS document, or one or more PEM public keys (or certificates). */
-export function parseVerificationKeys(text: string, source = 'public keys'): KeySet {
-  const trimmed = text.trim();
-  const keys: VerificationKey[] = [];
-  if (trimmed.startsWith('{')) {
-    let doc: { keys?: Record<string, unknown>[] };
-    try {
-      doc = JSON.parse(trimmed) as typeof doc;
-    } catch {
-      throw new KeyError(`${source}: not valid JSON`);
-    }
-    if (!Array.isArray(doc.keys)) throw new KeyError(`${source}: a JWKS needs a "keys" array`);
-    for (const jwk of doc.keys) {
-      if (jwk.use && jwk.use !== 'sig') continue;
-      const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
-      const alg = algOf(key, source);
-      if (jwk.alg && jwk.alg !== alg)
-        throw new KeyError(`${source}: key ${String(jwk.kid)} has alg ${String(jwk.alg)}`);
-      keys.push({ kid: typeof jwk.kid === 'string' ? jwk.kid : thumbprint(key), alg, key });
-    }
-  } else {
-    const blocks = trimmed.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
-    for (const block of blocks) {
-      if (/PRIVATE KEY/.test(block))
-        throw new KeyError(`${source}: contains a private key; give only public keys`);
-      const key = createPublicKey(block);
-      keys.push({ kid: thumbprint(key), alg: algOf(key, source), key });
-    }
-  }
-  if (keys.length === 0) throw new KeyError(`${source}: no usable public key found`);
-  return keySet(keys);
-}
 
 export async function loadVerificationKeys(path: string): Promise<KeySet> {
   const text = await readFile(path, 'utf8').catch((err: Error) => {

@@ -1,27 +1,31 @@
 import type { Redis } from 'ioredis';
+import {
+  redisRevocationChecker,
+  revocationCompleteKey,
+  revocationKey,
+  VerifierUnavailableError,
+  type RevocationChecker,
+  type RevocationKind,
+  type RevocationSubject,
+} from '@mcp-auth/resource-server';
 import type { PrismaClient } from './db.ts';
 import type { Logger } from './logger.ts';
-import type { AccessTokenClaims } from './tokens.ts';
 
 /**
  * The revocation set (DESIGN "Revocation"). The authorization server records revocations; the MCP
  * service asks on every request. Postgres holds the durable record; Redis, when present, is the
  * fast copy that the MCP service reads.
  */
-/**
- * What identifies an access token for revocation: itself, its grant, its client, and its subject
- * with the time it was issued (for a sign-out everywhere).
- */
-export type RevocationSubject = Pick<AccessTokenClaims, 'jti' | 'sid' | 'client_id' | 'sub' | 'iat'>;
-
-export interface RevocationChecker {
-  /**
-   * True when the token (`jti`), its grant family (`sid`) or its client (deleted: RFC 7592 §2.3) is
-   * revoked, or its subject was signed out everywhere at or after its `iat`. Rejects with RevocationUnavailableError when the store cannot answer: callers fail
-   * closed.
-   */
-  isRevoked(token: RevocationSubject): Promise<boolean>;
-}
+// What identifies a token, which keys can revoke it and what their values mean are the
+// resource-server library's: every resource server reads the set with it, this module writes it.
+export {
+  revocationCompleteKey,
+  revocationKey,
+  revocationKeysOf,
+  revokedByEntries,
+  type RevocationChecker,
+  type RevocationSubject,
+} from '@mcp-auth/resource-server';
 
 /**
  * Added to the life of every revocation entry. The MCP service accepts a token a few seconds past
@@ -36,7 +40,7 @@ export const REVOCATION_MARGIN_SECONDS = 60;
  */
 export type RevocationEntry =
   | {
-      kind: 'jti' | 'sid' | 'client';
+      kind: Exclude<RevocationKind, 'user'>;
       value: string;
       /** When the last token this entry covers expires; the entry is useless after that. */
       expiresAt: Date;
@@ -54,34 +58,6 @@ export type RevocationEntry =
  * one issued at 12.9 s, after it: failing closed within that second, never open.
  */
 const notBeforeSeconds = (notBefore: Date) => Math.floor(notBefore.getTime() / 1000);
-
-/**
- * The Redis key of one entry. The authorization server writes these keys and every resource
- * server reads them: this is the one place that names them.
- */
-export const revocationKey = (keyPrefix: string, kind: RevocationEntry['kind'], value: string) =>
-  `${keyPrefix}revoked:${kind}:${value}`;
-
-/** Present once the Redis copy holds every entry of the durable record. */
-export const revocationCompleteKey = (keyPrefix: string) => `${keyPrefix}revoked:complete`;
-
-/** The keys that can revoke one token, in the order `revokedByEntries` reads their values. */
-export const revocationKeysOf = (keyPrefix: string, token: RevocationSubject): string[] => [
-  revocationKey(keyPrefix, 'jti', token.jti),
-  revocationKey(keyPrefix, 'sid', token.sid),
-  revocationKey(keyPrefix, 'client', token.client_id),
-  revocationKey(keyPrefix, 'user', token.sub),
-];
-
-/**
- * Reads the values of `revocationKeysOf`: a `jti`, `sid` or `client` key revokes by existing; a
- * `user` key holds the sign-out second, and revokes the tokens issued up to it.
- */
-export function revokedByEntries(values: readonly (string | null)[], token: RevocationSubject): boolean {
-  const [jti, sid, client, user] = values;
-  if (jti || sid || client) return true;
-  return user != null && token.iat <= Number(user);
-}
 
 /**
  * The entry that withdraws every token a client holds, before the client is removed (RFC 7592
@@ -193,6 +169,7 @@ export class PostgresRevocationStore implements RevocationStore {
 export class RedisRevocationStore implements RevocationStore {
   private rebuilding: Promise<void> | undefined;
   private readonly marker: string;
+  private readonly checker: RevocationChecker;
 
   constructor(
     private readonly redis: Redis,
@@ -201,6 +178,15 @@ export class RedisRevocationStore implements RevocationStore {
     private readonly logger?: Logger,
   ) {
     this.marker = revocationCompleteKey(keyPrefix);
+    // The read is the library's, as in every resource server; an incomplete set is rebuilt here.
+    this.checker = redisRevocationChecker({
+      redis,
+      keyPrefix,
+      onIncomplete: () => {
+        this.logger?.warn('the revocation set in Redis is incomplete (restarted or flushed); rebuilding it');
+        return this.rebuild();
+      },
+    });
   }
 
   async revoke(entries: readonly RevocationEntry[]): Promise<void> {
@@ -231,19 +217,12 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   async isRevoked(token: RevocationSubject): Promise<boolean> {
-    let values: (string | null)[];
     try {
-      // One round trip on the hot path: the completeness marker and every key that could revoke it.
-      values = await this.redis.mget(this.marker, ...revocationKeysOf(this.keyPrefix, token));
+      return await this.checker.isRevoked(token);
     } catch (err) {
-      throw new RevocationUnavailableError(`Redis unavailable: ${(err as Error).message}`);
+      if (err instanceof VerifierUnavailableError) throw new RevocationUnavailableError(err.message);
+      throw err;
     }
-    const [complete, ...entries] = values;
-    if (revokedByEntries(entries, token)) return true;
-    if (complete) return false;
-    this.logger?.warn('the revocation set in Redis is incomplete (restarted or flushed); rebuilding it');
-    await this.rebuild();
-    return this.isRevoked(token);
   }
 
   /** Copies the durable record into Redis; concurrent callers in this process share one run. */

@@ -11,7 +11,7 @@ import {
 import { createApp as createAuthzApp } from '@mcp-auth/authz';
 import type { AuthzConfig } from '@mcp-auth/authz/config';
 import { createApp as createMcpApp } from '@mcp-auth/mcp';
-import { mcpConfigFrom } from '@mcp-auth/mcp/config';
+import { embeddedMcpConfig } from '@mcp-auth/mcp/config';
 import { createApp as createRegistrationApp } from '@mcp-auth/registration';
 
 /**
@@ -29,6 +29,8 @@ export function createAllInOneApp(deps: {
   logger: Logger;
   /** REGISTRATION_INITIAL_ACCESS_TOKEN: registering a client_credentials client needs it. */
   registrationInitialAccessToken?: string;
+  /** Where the MCP settings (MCP_POLICY_PATH, MCP_UPSTREAM_URL…) are read; default process.env. */
+  mcpEnv?: NodeJS.ProcessEnv;
 }): Express {
   const { authzConfig, prisma, signingKey, revocation, logger, registrationInitialAccessToken } = deps;
   const previousKeys = deps.previousKeys ?? [];
@@ -58,10 +60,8 @@ export function createAllInOneApp(deps: {
   );
   app.use(
     createMcpApp({
-      config: mcpConfigFrom({
-        PUBLIC_URL: authzConfig.issuer,
-        MCP_RESOURCE_URL: authzConfig.policy.servers[0]!.resource,
-      }),
+      // One policy with authz; MCP_ALLOWED_ORIGINS, MCP_UPSTREAM_TIMEOUT… as the service reads them.
+      config: embeddedMcpConfig(authzConfig.issuer, authzConfig.policy, deps.mcpEnv),
       // The same process signs and verifies: the public half of the one signing key.
       keys: keySet([signingKey, ...previousKeys]),
       logger: logger.child({ app: 'mcp' }),

@@ -8,8 +8,9 @@ import {
   serviceApp,
   warnIfInsecurePublicUrl,
 } from '@mcp-auth/core';
+import { remoteJwks, type KeySet, type KeySource } from '@mcp-auth/resource-server';
 import { createApp } from './app.ts';
-import { loadMcpServiceEnv, mcpConfigFrom } from './config.ts';
+import { keySourceFrom, loadMcpServiceEnv, mcpConfigFrom } from './config.ts';
 
 const logger = createLogger('mcp');
 
@@ -18,11 +19,26 @@ async function main(): Promise<void> {
   logger.level = env.LOG_LEVEL;
   warnIfInsecurePublicUrl(logger, env.PUBLIC_URL);
   const config = mcpConfigFrom(env);
-  const keys = await loadVerificationKeys(env.JWT_PUBLIC_KEYS_PATH);
-  logger.info(
-    { resource: config.resource, issuer: config.issuer, kids: [...keys.keys()] },
-    'accepting access tokens',
-  );
+  const source = keySourceFrom(env, config.issuer);
+  let keys: KeySet | KeySource;
+  if ('file' in source) {
+    keys = await loadVerificationKeys(source.file);
+    logger.info({ issuer: config.issuer, kids: [...keys.keys()], file: source.file }, 'public keys loaded');
+  } else {
+    // Fetched on the first token and whenever a token names a new kid; nothing to copy here.
+    keys = remoteJwks(source.jwksUri);
+    logger.info({ issuer: config.issuer, jwks: source.jwksUri }, 'verifying with the issuer JWKS');
+  }
+  for (const server of config.policy.servers) {
+    logger.info(
+      {
+        resource: server.resource,
+        upstream: server.upstream ?? 'built-in demo tools',
+        required: server.required,
+      },
+      'protecting MCP server',
+    );
+  }
 
   const { revocation, checks, close } = await connectServices({
     env,
@@ -34,12 +50,16 @@ async function main(): Promise<void> {
 
   // Redis only: without it every request is refused (503), so the instance is not ready.
   const root = serviceApp(checks);
-  root.use(createApp({ config, keys, logger, revocation }));
+  const app = createApp({ config, keys, logger, revocation });
+  root.use(app);
   await serve({
     app: root,
     port: env.PORT,
     logger,
-    onClose: close,
+    onClose: async () => {
+      await app.closeUpstreams();
+      await close();
+    },
   });
 }
 

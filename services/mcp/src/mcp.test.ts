@@ -7,10 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
-  BASE_SCOPE,
-  IDENTITY_SCOPE,
   RevocationUnavailableError,
-  SUPPORTED_SCOPES,
   createLogger,
   generateSigningKeyPem,
   keySet,
@@ -21,13 +18,19 @@ import {
   type SigningKey,
 } from '@mcp-auth/core';
 import { createApp } from './app.ts';
-import { mcpConfig } from './config.ts';
+import { mcpConfigFrom } from './config.ts';
+
+// The default policy's scopes (packages/core/src/policy): the demo tools need these.
+const BASE_SCOPE = 'mcp:tools';
+const IDENTITY_SCOPE = 'mcp:identity';
+const SUPPORTED_SCOPES = [BASE_SCOPE, IDENTITY_SCOPE];
 
 // The service sits behind the gateway: its public URLs differ from the port the test listens on.
 const PUBLIC_URL = 'http://localhost:8080';
 const RESOURCE = `${PUBLIC_URL}/mcp`;
 const PRM_URL = `${PUBLIC_URL}/.well-known/oauth-protected-resource/mcp`;
-const config = mcpConfig({ resource: RESOURCE, issuer: PUBLIC_URL });
+const INSPECTOR = 'http://localhost:6274';
+const config = mcpConfigFrom({ PUBLIC_URL, MCP_ALLOWED_ORIGINS: [INSPECTOR] });
 const logger = createLogger('mcp-test', 'silent');
 
 let key: SigningKey;
@@ -133,11 +136,11 @@ describe('protected resource metadata (RFC 9728)', () => {
 });
 
 describe('bearer authentication', () => {
-  it('lets a browser preflight through without a token, and lets it read the challenge', async () => {
+  it('lets an allowed page preflight without a token, and lets it read the challenge', async () => {
     const preflight = await fetch(`${base}/mcp`, {
       method: 'OPTIONS',
       headers: {
-        origin: 'https://inspector.example',
+        origin: INSPECTOR,
         'access-control-request-method': 'POST',
         'access-control-request-headers': 'authorization, content-type, mcp-protocol-version',
       },
@@ -145,9 +148,14 @@ describe('bearer authentication', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('mcp-protocol-version');
-    const res = await postMcp(call('echo', { text: 'x' }));
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(INSPECTOR);
+    const res = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: { ...rpcHeaders(), origin: INSPECTOR },
+      body: JSON.stringify(call('echo', { text: 'x' })),
+    });
     expect(res.status).toBe(401);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBe(INSPECTOR);
     expect(res.headers.get('access-control-expose-headers')).toContain('WWW-Authenticate');
   });
 

@@ -1,4 +1,4 @@
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from '@mcp-auth/core';
 import type { Tool } from '../tools/index.ts';
@@ -14,9 +14,14 @@ import { createMcpServer } from './server.ts';
  * reach us through the gateway under PUBLIC_URL, and every one of them must carry a bearer token,
  * which a rebinding page cannot obtain.
  */
-export function handleMcpPost(deps: { tools: readonly Tool[]; logger: Logger }): RequestHandler {
+export function handleMcpPost(deps: {
+  tools: readonly Tool[];
+  /** Each tool's own scopes, from the policy. */
+  toolScopes: ReadonlyMap<string, readonly string[]>;
+  logger: Logger;
+}): RequestHandler {
   return async (req, res) => {
-    const server = createMcpServer(deps.tools);
+    const server = createMcpServer(deps.tools, deps.toolScopes);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       // One JSON answer per POST: nothing to stream in stateless mode, and proxies need no SSE tuning.
@@ -33,25 +38,51 @@ export function handleMcpPost(deps: { tools: readonly Tool[]; logger: Logger }):
   };
 }
 
-const jsonRpcError = (code: number, message: string) => ({
+export const jsonRpcError = (code: number, message: string) => ({
   jsonrpc: '2.0',
   error: { code, message },
   id: null,
 });
 
-/** GET (server stream) and DELETE (end session) have nothing to act on without sessions. */
-export const methodNotAllowed: RequestHandler = (_req, res) => {
-  res.status(405).set('Allow', 'POST').json(jsonRpcError(-32000, 'Method not allowed.'));
-};
+/**
+ * The methods an endpoint does not serve: for the built-in tools GET (server stream) and DELETE
+ * (end session), which have nothing to act on without sessions; for a proxied server, anything
+ * but the transport's POST, GET and DELETE.
+ */
+export const methodNotAllowed =
+  (allow: string): RequestHandler =>
+  (_req, res) => {
+    res.status(405).set('Allow', allow).json(jsonRpcError(-32000, 'Method not allowed.'));
+  };
+
+/** The request body as received (decompressed), for forwarding it unchanged. */
+export type RequestWithRawBody = Request & { rawBody?: Buffer };
+
+const JSON_MEDIA_TYPE = /^application\/([\w.+-]*\+)?json\s*(;|$)/i;
+const isJson = (contentType: string | undefined) => JSON_MEDIA_TYPE.test(contentType ?? '');
 
 /**
  * The JSON body parser, answering its own failures the way the transport answers a bad body
  * (JSON-RPC error objects). Every parser failure is the client's doing — bad JSON, too large,
- * an unknown charset, a corrupt gzip stream — so none of them may become a 500.
+ * an unknown charset, a corrupt gzip stream — so none of them may become a 500. A POST that is
+ * not JSON is refused here (415): the scope checks must be able to read every message.
  */
 export function jsonRpcBody(limit: string): RequestHandler {
-  const parse = express.json({ limit });
+  const parse = express.json({
+    limit,
+    // Any JSON media type; the rest is refused below rather than passed on unread.
+    type: (req) => isJson(req.headers['content-type']),
+    verify: (req, _res, buf) => {
+      (req as unknown as RequestWithRawBody).rawBody = buf;
+    },
+  });
   return (req, res, next) => {
+    if (!isJson(req.get('content-type'))) {
+      res
+        .status(415)
+        .json(jsonRpcError(-32000, 'Unsupported Media Type: Content-Type must be application/json'));
+      return;
+    }
     parse(req, res, (err?: unknown) => {
       if (!err) return next();
       const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };

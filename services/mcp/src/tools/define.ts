@@ -1,26 +1,23 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { callerFromAuthInfo, type CallerIdentity } from '../auth/caller.ts';
+import { callerOf, type AuthInfo, type Caller } from '@mcp-auth/resource-server';
 
-/** A tool as the service knows it: its name and scope (for the HTTP scope check) and how to register it. */
+/** A built-in tool: its name and how to register it, with the scopes the policy gives it. */
 export interface Tool {
   name: string;
-  /** The scope a caller needs to call this tool (advertised in the resource metadata). */
-  scope: string;
-  register(server: McpServer): void;
+  register(server: McpServer, scopes: readonly string[]): void;
 }
 
 export interface ToolSpec<In extends z.ZodObject, Out extends z.ZodObject | undefined> {
   name: string;
   title: string;
   description: string;
-  scope: string;
   inputSchema: In;
   outputSchema?: Out;
   annotations?: ToolAnnotations;
   /** Receives validated arguments and the caller from the access token. */
-  run(args: z.output<In>, caller: CallerIdentity): CallToolResult | Promise<CallToolResult>;
+  run(args: z.output<In>, caller: Caller): CallToolResult | Promise<CallToolResult>;
 }
 
 export function defineTool<In extends z.ZodObject, Out extends z.ZodObject | undefined = undefined>(
@@ -28,8 +25,7 @@ export function defineTool<In extends z.ZodObject, Out extends z.ZodObject | und
 ): Tool {
   return {
     name: spec.name,
-    scope: spec.scope,
-    register(server) {
+    register(server, scopes) {
       server.registerTool(
         spec.name,
         {
@@ -42,13 +38,14 @@ export function defineTool<In extends z.ZodObject, Out extends z.ZodObject | und
           annotations: spec.annotations,
         },
         (args, extra) => {
-          const caller = callerFromAuthInfo(extra.authInfo);
+          const caller = callerOf(extra.authInfo as AuthInfo | undefined);
           // The HTTP layer refuses a missing scope with a 403 first; this keeps a tool safe even
           // if it is ever reached another way (a different transport, a future refactor).
-          if (!caller.scopes.includes(spec.scope)) {
+          const missing = scopes.filter((s) => !caller.scopes.includes(s));
+          if (missing.length > 0) {
             return {
               isError: true,
-              content: [{ type: 'text', text: `insufficient scope: needs ${spec.scope}` }],
+              content: [{ type: 'text', text: `insufficient scope: needs ${missing.join(' ')}` }],
             };
           }
           return spec.run(args as z.output<In>, caller);

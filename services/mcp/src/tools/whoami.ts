@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { IDENTITY_SCOPE } from '@mcp-auth/core';
 import { defineTool } from './define.ts';
 
 const identity = z.object({
@@ -12,7 +11,6 @@ export const whoamiTool = defineTool({
   name: 'whoami',
   title: 'Who am I',
   description: 'Returns the subject, client and scopes of the access token used to call it.',
-  scope: IDENTITY_SCOPE,
   inputSchema: z.object({}),
   outputSchema: identity,
   annotations: { readOnlyHint: true, openWorldHint: false },

@@ -23,10 +23,13 @@ describe('bearerChallenge', () => {
 describe('bearerErrors', () => {
   const errors = bearerErrors(prm);
 
-  it('answers a missing token with 401 and a challenge naming the base scope, without an error code', () => {
-    const e = errors.missingToken('an access token is required');
+  it('answers a missing token with 401 and a challenge naming the scopes, without an error code', () => {
+    const e = errors.missingToken('an access token is required', ['mcp:tools']);
     expect(e.status).toBe(401);
     expect(e.headers['WWW-Authenticate']).toBe(`Bearer scope="mcp:tools", resource_metadata="${prm}"`);
+    expect(errors.missingToken('x', []).headers['WWW-Authenticate']).toBe(
+      `Bearer resource_metadata="${prm}"`,
+    );
   });
 
   it('answers insufficient scope with 403 and the scopes to request', () => {

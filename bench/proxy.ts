@@ -1,0 +1,185 @@
+// The authorizing proxy (services/mcp with an upstream): tools/call through it against the same
+// upstream MCP server called directly, and the proxy's memory while a long SSE answer streams.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { publicKeyPem, signAccessToken, type SigningKey } from '@mcp-auth/core';
+import { load, MCP_HEADERS, type LoadResult } from './load.ts';
+import { startServer, type ServerProcess } from './servers.ts';
+import type { ServerSpec } from './server-spec.ts';
+import { median } from './stats.ts';
+
+export interface ProxyBenchOptions {
+  key: SigningKey;
+  issuer: string;
+  scopes: string[];
+  databaseUrl: string;
+  redisUrl: string;
+  keyPrefix: string;
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+  rounds: number;
+  maxRequests: number;
+  /** SSE events in the memory run, and the characters of each. */
+  events: number;
+  eventSize: number;
+}
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const print = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Resident memory of a process (Linux /proc), in MB. */
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+/** One tools/call of `count` through the proxy, read to the end while the proxy's RSS is sampled. */
+async function streamEvents(
+  proxy: ServerProcess,
+  token: string,
+  events: number,
+  eventSize: number,
+): Promise<{ bytes: number; events: number; peakMb: number }> {
+  let peakMb = await rssMb(proxy.pid);
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakMb = Math.max(peakMb, await rssMb(proxy.pid));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  const res = await fetch(proxy.url, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'count', arguments: { to: events, pad: eventSize } },
+    }),
+  });
+  if (res.status !== 200 || !res.body) throw new Error(`SSE run answered ${res.status}`);
+  let bytes = 0;
+  let seen = 0;
+  // An event may be split across chunks: keep the end of the previous one, shorter than the marker.
+  const marker = 'notifications/message';
+  let carry = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body) {
+    bytes += chunk.byteLength;
+    const text = carry + decoder.decode(chunk, { stream: true });
+    seen += text.split(marker).length - 1;
+    carry = text.slice(-(marker.length - 1));
+  }
+  sampling = false;
+  await sampler;
+  return { bytes, events: seen, peakMb };
+}
+
+export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
+  const servers: ServerProcess[] = [];
+  try {
+    const base: Omit<ServerSpec, 'mode'> = {
+      issuer: o.issuer,
+      publicKeyPem: publicKeyPem(o.key),
+      scopes: o.scopes,
+      databaseUrl: o.databaseUrl,
+      redisUrl: o.redisUrl,
+      keyPrefix: o.keyPrefix,
+    };
+    const upstream = await startServer({ ...base, mode: 'upstream' });
+    servers.push(upstream);
+    const proxy = await startServer({ ...base, mode: 'proxy', upstreamUrl: upstream.url });
+    servers.push(proxy);
+    const { token } = signAccessToken(o.key, {
+      issuer: o.issuer,
+      subject: 'bench-user',
+      audience: `${o.issuer}/mcp`,
+      clientId: 'bench-client',
+      scopes: o.scopes,
+      sid: randomUUID(),
+      ttlSeconds: 3600,
+    });
+    // The proxy must refuse what the upstream would answer, or it measures nothing.
+    const anonymous = await fetch(proxy.url, { method: 'POST', headers: MCP_HEADERS, body: '{}' });
+    if (anonymous.status !== 401) throw new Error(`proxy answered ${anonymous.status} without a token`);
+
+    const targets: {
+      name: string;
+      label: string;
+      url: string;
+      headers: Record<string, string>;
+      runs: LoadResult[];
+    }[] = [
+      {
+        name: 'direct',
+        label: 'B upstream called directly',
+        url: upstream.url,
+        headers: {},
+        runs: [] as LoadResult[],
+      },
+      {
+        name: 'proxy',
+        label: 'A through the proxy (JWT + Redis)',
+        url: proxy.url,
+        headers: { authorization: `Bearer ${token}` },
+        runs: [] as LoadResult[],
+      },
+    ];
+    const options = { connections: o.connections, maxRequests: o.maxRequests };
+    for (const t of targets) await load(t.url, t.headers, { ...options, seconds: o.warmupSeconds });
+    for (let round = 0; round < o.rounds; round++) {
+      for (const t of targets) {
+        const result = await load(t.url, t.headers, { ...options, seconds: o.seconds });
+        t.runs.push(result);
+        process.stderr.write(
+          `  proxy run ${round + 1}/${o.rounds} ${t.name.padEnd(7)} ${fmt(result.requestsPerSecond)} req/s\n`,
+        );
+      }
+    }
+    print(
+      `Authorizing proxy: tools/call (echo) to an MCP SDK upstream, ${o.connections} connections, median of ` +
+        `${o.rounds} runs of ${o.seconds} s (alternating, after ${o.warmupSeconds} s warm-up)`,
+    );
+    print(`  ${'path'.padEnd(36)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
+    const summary = targets.map((t) => ({
+      label: t.label,
+      rps: median(t.runs.map((r) => r.requestsPerSecond)),
+      p50: median(t.runs.map((r) => r.p50Ms)),
+      p99: median(t.runs.map((r) => r.p99Ms)),
+    }));
+    for (const s of summary) {
+      print(
+        `  ${s.label.padEnd(36)}${fmt(s.rps).padStart(10)}${fmt(s.p50, 1).padStart(9)}${fmt(s.p99, 1).padStart(9)}`,
+      );
+    }
+    const [direct, proxied] = targets;
+    const ratio = median(
+      proxied!.runs.map((r, i) => r.requestsPerSecond / direct!.runs[i]!.requestsPerSecond),
+    );
+    const addedP99 = median(proxied!.runs.map((r, i) => r.p99Ms - direct!.runs[i]!.p99Ms));
+    print(`  proxy / direct throughput: ${fmt(ratio, 3)} (median of per-round ratios; goal ≥ 0.9)`);
+    print(`  added p99 latency: ${fmt(addedP99, 2)} ms (median of per-round differences; goal < 2 ms)`);
+    print();
+
+    // Memory: a short stream first, so the measured one starts from a warmed-up process.
+    await streamEvents(proxy, token, 100, o.eventSize);
+    const before = await rssMb(proxy.pid);
+    const streamed = await streamEvents(proxy, token, o.events, o.eventSize);
+    const after = await rssMb(proxy.pid);
+    if (streamed.events !== o.events) throw new Error(`streamed ${streamed.events} of ${o.events} events`);
+    print(
+      `Proxy memory while ${fmt(o.events)} SSE events (${fmt(streamed.bytes / 1024 / 1024, 1)} MB) stream through one response`,
+    );
+    print(
+      `  RSS before ${fmt(before, 1)} MB, peak ${fmt(streamed.peakMb, 1)} MB (+${fmt(streamed.peakMb - before, 1)} MB), ` +
+        `after ${fmt(after, 1)} MB`,
+    );
+    print();
+  } finally {
+    await Promise.all(servers.reverse().map((s) => s.stop()));
+  }
+}
