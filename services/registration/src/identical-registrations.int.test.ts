@@ -29,7 +29,13 @@ beforeAll(async () => {
   root.set('trust proxy', 1);
   root.use(
     createApp({
-      config: { issuer, accessTokenTtl: 900, policy: loadPolicy({ PUBLIC_URL: issuer }) },
+      // Many registrations from one address: the per-address rate limit is another test's subject.
+      config: {
+        issuer,
+        accessTokenTtl: 900,
+        policy: loadPolicy({ PUBLIC_URL: issuer }),
+        registrationsPerMinute: 10_000,
+      },
       prisma,
       revocation: new PostgresRevocationStore(prisma),
       logger: createLogger('registration-test', 'silent'),
