@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config.ts';
+import { sameResource } from '../resource.ts';
 import { policyFileSchema, type PolicyFile, type ServerPolicyFile } from './schema.ts';
 
 /** One protected MCP server, resolved against PUBLIC_URL. */
@@ -138,13 +139,6 @@ export const policyEnv = {
 /** The consent page's words for a scope (the scope itself when the operator gave none). */
 export const describeScope = (policy: Policy, scope: string): string => policy.scopes.get(scope) ?? scope;
 
-/** The server whose resource URL this is (RFC 8707 `resource` / `aud`), compared as URLs. */
-export function serverForResource(policy: Policy, resource: string): ServerPolicy | undefined {
-  let href: string;
-  try {
-    href = new URL(resource).href;
-  } catch {
-    return undefined;
-  }
-  return policy.servers.find((s) => new URL(s.resource).href === href);
-}
+/** The server whose resource URL this is (RFC 8707 `resource` / `aud`), compared as `sameResource` does. */
+export const serverForResource = (policy: Policy, resource: string): ServerPolicy | undefined =>
+  policy.servers.find((s) => sameResource(s.resource, resource));
