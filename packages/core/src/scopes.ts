@@ -1,9 +1,8 @@
 import type { Policy } from './policy/policy.ts';
 
 /**
- * The demo's scopes, as the default policy declares them (policy/policy.ts). The authorization
- * server and registration take scopes from the Policy; these names remain for the built-in demo
- * tools and their tests.
+ * The built-in demo's scopes: the default policy (policy/policy.ts) declares them under these
+ * names. The services take every scope from the Policy; tests and benchmarks of the demo name them here.
  */
 export const BASE_SCOPE = 'mcp:tools';
 /** Reveals who the caller is (the `whoami` tool). */

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config.ts';
 import { sameResource } from '../resource.ts';
+import { BASE_SCOPE, IDENTITY_SCOPE } from '../scopes.ts';
 import { policyFileSchema, type PolicyFile, type ServerPolicyFile } from './schema.ts';
 
 /** One protected MCP server, resolved against PUBLIC_URL. */
@@ -34,17 +35,17 @@ export interface Policy {
 /** Without MCP_POLICY_PATH: the two demo scopes (and, with no `servers`, the demo server below). */
 export const DEFAULT_POLICY_FILE: PolicyFile = {
   scopes: {
-    'mcp:tools': 'See the list of tools on this MCP server and use its basic tools',
-    'mcp:identity': 'See your username on this server',
+    [BASE_SCOPE]: 'See the list of tools on this MCP server and use its basic tools',
+    [IDENTITY_SCOPE]: 'See your username on this server',
   },
-  default_scope: ['mcp:tools'],
+  default_scope: [BASE_SCOPE],
 };
 
 /** The one server of a file that lists none: the built-in demo tools at /mcp. */
 export const DEMO_SERVER: ServerPolicyFile = {
   path: '/mcp',
   name: 'mcp-auth MCP server',
-  tools: { echo: ['mcp:tools'], whoami: ['mcp:identity'] },
+  tools: { echo: [BASE_SCOPE], whoami: [IDENTITY_SCOPE] },
   resources: {},
   prompts: {},
 };
