@@ -137,7 +137,9 @@ describe('all-in-one server after a crash', () => {
 
     const next = startServer();
     const after = await running(next);
-    await next.waitFor(/stopping the embedded PostgreSQL left running by mcp-auth pid \d+/);
+    // Either the new start stopped the orphan (and logged it), or the orphan, left with its output
+    // pipes closed, exited by itself first (seen in a fresh-machine run); what matters is below:
+    // the same data, no orphan, the token still good.
     expect(after.databaseDir).toBe(databaseDir);
     expect(await isAlive(postmaster)).toBe(false);
     expect((await callMcp(`${base}/mcp`, accessToken)).status).toBe(200);
