@@ -40,7 +40,8 @@ export function cacheLifetimeSeconds(url: string, headers: IncomingHttpHeaders):
     { status: 200, headers: headers as Record<string, string> },
     { shared: false },
   );
-  return policy.storable() ? Math.floor(policy.timeToLive() / 1000) : 0;
+  // Rounded: the milliseconds between building the policy and asking it are not a lost second.
+  return policy.storable() ? Math.round(policy.timeToLive() / 1000) : 0;
 }
 
 /**
