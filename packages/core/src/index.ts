@@ -25,3 +25,4 @@ export * from './resource.ts';
 export * from './policy/index.ts';
 export * from './owned-process.ts';
 export * from './outbound/index.ts';
+export * from './audit.ts';

@@ -1,4 +1,4 @@
-import { createGuardedFetcher } from '@mcp-auth/core';
+import { createAuditLog, createGuardedFetcher } from '@mcp-auth/core';
 import { createClientDirectory } from './clients/directory.ts';
 import type { AuthzContext, AuthzDeps } from './deps.ts';
 
@@ -19,5 +19,6 @@ export function createAuthzContext(deps: AuthzDeps): AuthzContext {
     policy: deps.config.policy,
     fetcher: deps.outbound ?? createGuardedFetcher({ allowPrivateNetwork }),
   });
-  return { ...deps, clients };
+  const audit = deps.audit ?? createAuditLog({ prisma: deps.prisma, logger: deps.logger });
+  return { ...deps, clients, audit };
 }

@@ -1,4 +1,5 @@
 import type {
+  AuditLog,
   GuardedFetcher,
   Logger,
   PrismaClient,
@@ -30,9 +31,12 @@ export interface AuthzDeps {
    * CIMD_ALLOW_PRIVATE_NETWORK; tests inject one that trusts their CA or resolves fake names.
    */
   outbound?: GuardedFetcher;
+  /** Where security events go (packages/core/src/audit.ts); unset, a batched writer on prisma. */
+  audit?: AuditLog;
 }
 
 /** The deps plus what createApp builds from them once and every endpoint shares (its caches). */
 export interface AuthzContext extends AuthzDeps {
   clients: ClientDirectory;
+  audit: AuditLog;
 }
