@@ -16,7 +16,9 @@ export interface ServerProcess {
 /** Starts bench/mcp-server.ts in a child process and waits (bounded) for the port it listens on. */
 export function startServer(spec: ServerSpec, timeoutMs = 30_000): Promise<ServerProcess> {
   const child: ChildProcess = fork(SERVER_ENTRY, [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_NODE_FLAGS adds Node flags to every server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+    // (the profile is written when the server exits at the end of its section).
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, BENCH_SERVER: JSON.stringify(spec) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
