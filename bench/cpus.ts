@@ -44,3 +44,9 @@ export async function cpuTimeMs(pid: number): Promise<number> {
   // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
+
+/** Read and write system calls a process has made so far (Linux /proc/<pid>/io). */
+export async function systemCalls(pid: number): Promise<number> {
+  const io = await readFile(`/proc/${pid}/io`, 'utf8');
+  return Number(/syscr:\s+(\d+)/.exec(io)?.[1]) + Number(/syscw:\s+(\d+)/.exec(io)?.[1]);
+}

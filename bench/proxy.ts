@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { publicKeyPem, signAccessToken, type SigningKey } from '@mcp-auth/core';
-import { cpuTimeMs, type CpuPlan } from './cpus.ts';
+import { cpuTimeMs, systemCalls, type CpuPlan } from './cpus.ts';
 import { load, MCP_HEADERS, type LoadResult } from './load.ts';
 import { startServer, type ServerProcess } from './servers.ts';
 import type { ServerSpec } from './server-spec.ts';
@@ -123,7 +123,7 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
       headers: Record<string, string>;
       runs: LoadResult[];
       /** CPU milliseconds per request over the measured runs, of the upstream and of the proxy. */
-      cpu: { upstream: number; proxy: number; requests: number };
+      cpu: { upstream: number; proxy: number; proxyCalls: number; requests: number };
     }[] = [
       {
         name: 'direct',
@@ -131,7 +131,7 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
         url: upstream.url,
         headers: {},
         runs: [] as LoadResult[],
-        cpu: { upstream: 0, proxy: 0, requests: 0 },
+        cpu: { upstream: 0, proxy: 0, proxyCalls: 0, requests: 0 },
       },
       {
         name: 'proxy',
@@ -139,19 +139,22 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
         url: proxy.url,
         headers: { authorization: `Bearer ${token}` },
         runs: [] as LoadResult[],
-        cpu: { upstream: 0, proxy: 0, requests: 0 },
+        cpu: { upstream: 0, proxy: 0, proxyCalls: 0, requests: 0 },
       },
     ];
     const options = { connections: o.connections, maxRequests: o.maxRequests };
     for (const t of targets) await load(t.url, t.headers, { ...options, seconds: o.warmupSeconds });
     for (let round = 0; round < o.rounds; round++) {
       for (const t of targets) {
-        const cpuBefore = await Promise.all([cpuTimeMs(upstream.pid), cpuTimeMs(proxy.pid)]);
+        const sample = () =>
+          Promise.all([cpuTimeMs(upstream.pid), cpuTimeMs(proxy.pid), systemCalls(proxy.pid)]);
+        const cpuBefore = await sample();
         const result = await load(t.url, t.headers, { ...options, seconds: o.seconds });
-        const cpuAfter = await Promise.all([cpuTimeMs(upstream.pid), cpuTimeMs(proxy.pid)]);
+        const cpuAfter = await sample();
         t.runs.push(result);
         t.cpu.upstream += cpuAfter[0] - cpuBefore[0];
         t.cpu.proxy += cpuAfter[1] - cpuBefore[1];
+        t.cpu.proxyCalls += cpuAfter[2] - cpuBefore[2];
         t.cpu.requests += result.requests;
         process.stderr.write(
           `  proxy run ${round + 1}/${o.rounds} ${t.name.padEnd(7)} ${fmt(result.requestsPerSecond)} req/s\n`,
@@ -185,7 +188,8 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
     print(
       `  CPU per request: upstream ${perRequest(direct!.cpu.upstream, direct!.cpu.requests)} ms direct, ` +
         `${perRequest(proxied!.cpu.upstream, proxied!.cpu.requests)} ms proxied; ` +
-        `proxy ${perRequest(proxied!.cpu.proxy, proxied!.cpu.requests)} ms`,
+        `proxy ${perRequest(proxied!.cpu.proxy, proxied!.cpu.requests)} ms ` +
+        `(${fmt(proxied!.cpu.proxyCalls / proxied!.cpu.requests, 1)} read/write system calls)`,
     );
     print();
 

@@ -35,7 +35,15 @@ function fail(res: Response, status: 502 | 504, message: string): void {
   res.status(status).json(jsonRpcError(-32000, message));
 }
 
-/** An answer that streams events: its headers go out at once, before the first event. */
+/**
+ * How long the headers of an event stream may wait for its first event to go out with it. On
+ * loopback every write costs a system call that also runs the receiver's TCP work, and a separate
+ * write for the headers was the largest single cost of a proxied tools/call; an upstream that
+ * stays quiet (a slow tool) still shows its client the stream open after this delay.
+ */
+const EVENT_STREAM_HEADER_DELAY_MS = 10;
+
+/** An answer that streams events, whose client must see the stream open before the first event. */
 const isEventStream = (contentType: string | string[] | undefined) =>
   typeof contentType === 'string' && contentType.toLowerCase().startsWith('text/event-stream');
 
@@ -70,6 +78,7 @@ export function forwardTo(options: UpstreamOptions): { handler: RequestHandler; 
     res.on('close', onClose);
     // True once the upstream's status and headers have been written to the client.
     let answering = false;
+    let flushTimer: NodeJS.Timeout | undefined;
 
     try {
       await agent.stream(
@@ -89,9 +98,13 @@ export function forwardTo(options: UpstreamOptions): { handler: RequestHandler; 
           // charset) and merges the headers set before (CORS from the Origin check).
           res.writeHead(statusCode, clientResponseHeaders(headers));
           answering = true;
-          // A JSON answer goes out with its body in one write; an SSE client must see its
-          // stream open before the first event.
-          if (isEventStream(headers['content-type'])) res.flushHeaders();
+          // A JSON answer goes out with its body in one write. The headers of an event stream go
+          // out with its first event, or on their own if none comes soon.
+          if (isEventStream(headers['content-type'])) {
+            flushTimer = setTimeout(() => {
+              if (!res.headersSent && !res.destroyed) res.flushHeaders();
+            }, EVENT_STREAM_HEADER_DELAY_MS);
+          }
           return res;
         },
       );
@@ -120,6 +133,7 @@ export function forwardTo(options: UpstreamOptions): { handler: RequestHandler; 
       );
       return fail(res, 502, 'Bad Gateway: the upstream MCP server is unavailable');
     } finally {
+      clearTimeout(flushTimer);
       res.off('close', onClose);
     }
   };
