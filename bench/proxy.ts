@@ -123,7 +123,7 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
       headers: Record<string, string>;
       runs: LoadResult[];
       /** CPU milliseconds per request over the measured runs, of the upstream and of the proxy. */
-      cpu: { upstream: number; proxy: number; proxyCalls: number; requests: number };
+      cpu: { upstream: number; proxy: number; proxyCalls: number; load: number; requests: number };
     }[] = [
       {
         name: 'direct',
@@ -131,7 +131,7 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
         url: upstream.url,
         headers: {},
         runs: [] as LoadResult[],
-        cpu: { upstream: 0, proxy: 0, proxyCalls: 0, requests: 0 },
+        cpu: { upstream: 0, proxy: 0, proxyCalls: 0, load: 0, requests: 0 },
       },
       {
         name: 'proxy',
@@ -139,7 +139,7 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
         url: proxy.url,
         headers: { authorization: `Bearer ${token}` },
         runs: [] as LoadResult[],
-        cpu: { upstream: 0, proxy: 0, proxyCalls: 0, requests: 0 },
+        cpu: { upstream: 0, proxy: 0, proxyCalls: 0, load: 0, requests: 0 },
       },
     ];
     const options = { connections: o.connections, maxRequests: o.maxRequests };
@@ -149,8 +149,11 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
         const sample = () =>
           Promise.all([cpuTimeMs(upstream.pid), cpuTimeMs(proxy.pid), systemCalls(proxy.pid)]);
         const cpuBefore = await sample();
+        const loadBefore = process.cpuUsage();
         const result = await load(t.url, t.headers, { ...options, seconds: o.seconds });
+        const loadUsed = process.cpuUsage(loadBefore);
         const cpuAfter = await sample();
+        t.cpu.load += (loadUsed.user + loadUsed.system) / 1000;
         t.runs.push(result);
         t.cpu.upstream += cpuAfter[0] - cpuBefore[0];
         t.cpu.proxy += cpuAfter[1] - cpuBefore[1];
@@ -189,7 +192,8 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
       `  CPU per request: upstream ${perRequest(direct!.cpu.upstream, direct!.cpu.requests)} ms direct, ` +
         `${perRequest(proxied!.cpu.upstream, proxied!.cpu.requests)} ms proxied; ` +
         `proxy ${perRequest(proxied!.cpu.proxy, proxied!.cpu.requests)} ms ` +
-        `(${fmt(proxied!.cpu.proxyCalls / proxied!.cpu.requests, 1)} read/write system calls)`,
+        `(${fmt(proxied!.cpu.proxyCalls / proxied!.cpu.requests, 1)} read/write system calls); ` +
+        `load generator ${perRequest(direct!.cpu.load + proxied!.cpu.load, direct!.cpu.requests + proxied!.cpu.requests)} ms`,
     );
     print();
 
