@@ -6,6 +6,8 @@
 //  2. Authorized tools/call (echo) through the real MCP app (bearer middleware: local JWT verification,
 //     then the revocation check in Redis), against the same MCP handler with no authentication, each
 //     server in its own process, runs alternating A B A B …, medians reported with the ratio.
+// Pinned by default (BENCH_PIN, bench/cpus.ts): the server under test on CPU 0, the load generator on
+// the others. BENCH_NODE_FLAGS passes Node flags (e.g. --cpu-prof) to the servers.
 // Needs Redis (BENCH_REDIS_URL) and Postgres (BENCH_DATABASE_URL: a scratch database is created and
 // dropped; the revocation store reads it only to rebuild its Redis set).
 import { randomUUID } from 'node:crypto';
