@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from './logger.ts';
 import { isLoopbackHost } from './redirect-uri.ts';
+import { parseRedisUrl } from './redis.ts';
 
 /** A configuration problem found at start-up; its message names the variable. */
 export class ConfigError extends Error {
@@ -96,7 +97,17 @@ export const logLevel = z
   .default('info');
 
 export const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
-export const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
+/**
+ * REDIS_URL: one server (redis://), a Sentinel-managed master (redis-sentinel://) or a Cluster
+ * (redis-cluster://); see parseRedisUrl. Checked here so a typo stops the start with one line.
+ */
+export const redisUrl = z.string().superRefine((value, ctx) => {
+  try {
+    parseRedisUrl(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 
 /** Variables every service reads. */
 export const commonEnv = {

@@ -252,6 +252,15 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return '(invalid URL)';
+    // Not a WHATWG URL, e.g. redis-cluster://:secret@a:7000,b:7000 (several hosts): hide the
+    // password of the user information (up to the last @ of the authority) by hand.
+    const m = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^/]*)@)?(.*)$/i.exec(url);
+    if (!m) return '(invalid URL)';
+    const [, scheme, userInfo, rest] = m;
+    // REDIS_URL's Sentinel password travels in the query.
+    const tail = rest!.replace(/([?&]sentinel_password=)[^&#]*/g, '$1***');
+    if (userInfo === undefined) return `${scheme}${tail}`;
+    const user = userInfo.includes(':') ? `${userInfo.slice(0, userInfo.indexOf(':'))}:***` : userInfo;
+    return `${scheme}${user}@${tail}`;
   }
 }
