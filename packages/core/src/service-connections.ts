@@ -37,14 +37,36 @@ export async function connectServices(opts: {
   const redis = createRedis(env.REDIS_URL);
   const redisReachable = watchRedis(redis, logger, opts.whenRedisDown);
   await waitFor('Redis', redactUrl(env.REDIS_URL), redisReachable);
+  const revocation = new RedisRevocationStore(redis, prisma, env.REDIS_KEY_PREFIX, logger);
+  if (needsPostgres) recopyAfterReconnect(redis, revocation, logger);
   return {
     prisma,
     redis,
-    revocation: new RedisRevocationStore(redis, prisma, env.REDIS_KEY_PREFIX, logger),
+    revocation,
     checks: needsPostgres ? { postgres, redis: redisReachable } : { redis: redisReachable },
     async close() {
       redis.disconnect();
       await prisma.$disconnect();
     },
   };
+}
+
+/**
+ * Redis replication is asynchronous: an entry written to a master in its last moment before a
+ * failover (Sentinel, Cluster) or a crash can be missing on the server that takes over, whose set
+ * still carries the completeness marker, so nothing would rebuild it. The services that write
+ * revocations (and hold a Postgres pool for it) copy the durable record again whenever their Redis
+ * connection comes back, which is how a failover reaches them; the copy is idempotent.
+ */
+function recopyAfterReconnect(redis: Redis, revocation: RedisRevocationStore, logger: Logger): void {
+  // Called once connected (connectServices waits for that): the next `ready` is a reconnection.
+  let connectedBefore = redis.status === 'ready';
+  redis.on('ready', () => {
+    if (!connectedBefore) {
+      connectedBefore = true;
+      return;
+    }
+    logger.info('Redis connection back (restart or failover); copying the revocation set again');
+    revocation.rebuild().catch((err: Error) => logger.warn({ err: err.message }, 'revocation copy failed'));
+  });
 }
