@@ -109,6 +109,19 @@ export const redisUrl = z.string().superRefine((value, ctx) => {
   }
 });
 
+/**
+ * The connection pool of a standalone service (sizes and timeouts for a managed PostgreSQL, Patroni
+ * or PgBouncer: see the README, High availability). Milliseconds, as PostgreSQL counts them.
+ */
+export const databasePoolEnv = {
+  /** Connections per process; replicas × this must stay under the server's (or pooler's) limit. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
+  /** A statement running longer is cancelled by PostgreSQL and the request answers 503; 0: no limit. */
+  DATABASE_STATEMENT_TIMEOUT: z.coerce.number().int().min(0).max(600_000).default(15_000),
+  /** Opening a connection gives up after this, so a dead primary answers 503 rather than hanging. */
+  DATABASE_CONNECT_TIMEOUT: z.coerce.number().int().min(100).max(120_000).default(5_000),
+};
+
 /** Variables every service reads. */
 export const commonEnv = {
   ...publicUrlEnv,

@@ -19,7 +19,14 @@ export interface ServiceConnections {
  * line, not a crash loop.
  */
 export async function connectServices(opts: {
-  env: { DATABASE_URL: string; REDIS_URL: string; REDIS_KEY_PREFIX: string };
+  env: {
+    DATABASE_URL: string;
+    REDIS_URL: string;
+    REDIS_KEY_PREFIX: string;
+    DATABASE_POOL_SIZE?: number | undefined;
+    DATABASE_STATEMENT_TIMEOUT?: number;
+    DATABASE_CONNECT_TIMEOUT?: number;
+  };
   logger: Logger;
   /** What stops working while Redis is away, for the log line. */
   whenRedisDown: string;
@@ -31,7 +38,11 @@ export async function connectServices(opts: {
 }): Promise<ServiceConnections> {
   const { env, logger } = opts;
   const needsPostgres = opts.needsPostgres ?? true;
-  const prisma = createPrisma(env.DATABASE_URL, needsPostgres ? {} : { max: 2 });
+  const prisma = createPrisma(env.DATABASE_URL, {
+    max: env.DATABASE_POOL_SIZE ?? (needsPostgres ? 10 : 2),
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT,
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT,
+  });
   const postgres = () => prisma.$queryRaw`SELECT 1`;
   if (needsPostgres) await waitFor('PostgreSQL', redactUrl(env.DATABASE_URL), postgres);
   const redis = createRedis(env.REDIS_URL);
