@@ -15,6 +15,7 @@ import {
 } from '@mcp-auth/core';
 import { redisRevocationChecker } from '@mcp-auth/resource-server';
 import { startPostgres, type TestDatabase } from '../support/infra.ts';
+import { addClient, addUser, callMcp, obtainTokens, revokeToken } from '../support/oauth-flow.ts';
 import {
   startRedisCluster,
   startRedisSentinel,
@@ -22,6 +23,7 @@ import {
   type RedisTopology,
   type SentinelSetup,
 } from '../support/redis-topologies.ts';
+import { startTokenStack } from './token-stack.ts';
 
 // The revocation set, its rebuild, the resource-server library's check and the rate limiter, over
 // a real Redis Cluster and a real Sentinel-managed master, both started here from the system's
@@ -194,4 +196,45 @@ describe('Redis Sentinel (master, replica, 2 Sentinels)', () => {
       reader.disconnect();
     }
   }, 90_000);
+});
+
+/** authz and mcp as in compose, over `url`: a token works at the MCP endpoint until it is revoked. */
+async function fullFlow(url: string): Promise<void> {
+  const stack = await startTokenStack({ redisUrl: url });
+  try {
+    const cli = { clientId: 'cli' };
+    await addClient(stack.prisma, cli);
+    const alice = await addUser(stack.prisma, 'alice');
+    const tokens = await obtainTokens({
+      issuer: stack.issuer,
+      client: cli,
+      user: alice,
+      resource: stack.resource,
+    });
+    expect((await callMcp(stack.resource, tokens.accessToken)).status).toBe(200);
+    expect((await revokeToken(stack.issuer, cli, tokens.accessToken)).status).toBe(200);
+    expect((await callMcp(stack.resource, tokens.accessToken)).status).toBe(401);
+  } finally {
+    await stack.close();
+  }
+}
+
+describe('a whole flow (authorize, token, MCP call, revoke) over', () => {
+  it('a Redis Cluster', async () => {
+    const cluster = await startRedisCluster(3);
+    try {
+      await fullFlow(cluster.url);
+    } finally {
+      await cluster.stop();
+    }
+  }, 120_000);
+
+  it('Redis Sentinels', async () => {
+    const sentinel = await startRedisSentinel();
+    try {
+      await fullFlow(sentinel.url);
+    } finally {
+      await sentinel.stop();
+    }
+  }, 120_000);
 });
