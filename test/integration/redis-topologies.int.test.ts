@@ -18,9 +18,9 @@ import { startPostgres, type TestDatabase } from '../support/infra.ts';
 import { addClient, addUser, callMcp, obtainTokens, revokeToken } from '../support/oauth-flow.ts';
 import {
   startRedisCluster,
+  type ClusterSetup,
   startRedisSentinel,
   until,
-  type RedisTopology,
   type SentinelSetup,
 } from '../support/redis-topologies.ts';
 import { startTokenStack } from './token-stack.ts';
@@ -78,7 +78,7 @@ async function exerciseRevocation(connections: ServiceConnections, url: string):
 }
 
 describe('Redis Cluster (3 masters)', () => {
-  let cluster: RedisTopology & { ports: number[] };
+  let cluster: ClusterSetup;
   let connections: ServiceConnections;
 
   beforeAll(async () => {
@@ -119,6 +119,30 @@ describe('Redis Cluster (3 masters)', () => {
     expect(await connections.revocation.isRevoked(revoked)).toBe(true);
     expect(await cl.exists(revocationCompleteKey(keyPrefix))).toBe(1);
   });
+
+  it('copies the set again when a master fails over to its replica', async () => {
+    const cl = connections.redis as Cluster;
+    // The master that holds the revocation set's slot, and a replica for it.
+    const slot = Number(await cl.cluster('KEYSLOT', revocationCompleteKey(keyPrefix)));
+    const ranges = (await cl.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
+    const owner = ranges.find(([from, to]) => from <= slot && slot <= to)![2][1];
+    const replica = await cluster.addReplica(owner);
+    // An entry that reached PostgreSQL but not Redis, as one the old master took in its last moment.
+    const lost = token();
+    await connections.prisma.revocation.create({
+      data: { kind: 'jti', value: lost.jti, expiresAt: inAMinute() },
+    });
+    await cluster.failover(replica);
+    const reader = createRedis(cluster.url);
+    await reader.connect();
+    try {
+      const checker = redisRevocationChecker({ redis: reader, keyPrefix });
+      await until('the set to be copied again after the failover', () => checker.isRevoked(lost), 60_000);
+      expect(await connections.revocation.isRevoked(token())).toBe(false);
+    } finally {
+      reader.disconnect();
+    }
+  }, 120_000);
 
   it('counts rate limits across the cluster', async () => {
     const limiter = createRateLimiter(

@@ -69,57 +69,92 @@ async function withClient<T>(port: number, use: (r: Standalone) => Promise<T>): 
   }
 }
 
-/** A Cluster of `masters` masters (no replicas), every slot assigned, state ok on every node. */
-export async function startRedisCluster(masters = 3): Promise<RedisTopology & { ports: number[] }> {
+export interface ClusterSetup extends RedisTopology {
+  /** The masters' ports, as created. */
+  ports: number[];
+  /** Starts a node and makes it a replica of the master on `masterPort`; resolves with its port once in sync. */
+  addReplica(masterPort: number): Promise<number>;
+  /** CLUSTER FAILOVER on a replica: resolves once it is master and the cluster is ok again. */
+  failover(replicaPort: number): Promise<void>;
+}
+
+/** A Cluster of `masters` masters (replicas on demand), every slot assigned, state ok on every node. */
+export async function startRedisCluster(masters = 3): Promise<ClusterSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'mcp-auth-cluster-'));
   const servers: OwnedProcess[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < masters; i++) {
-      const [port, bus] = [await freePort(), await freePort()];
-      const nodeDir = join(dir, String(i));
-      await mkdir(nodeDir);
-      servers.push(
-        await startServer(
-          nodeDir,
-          [
-            ...dataArgs(nodeDir, port),
-            '--cluster-enabled',
-            'yes',
-            '--cluster-port',
-            String(bus),
-            '--cluster-config-file',
-            join(nodeDir, 'nodes.conf'),
-            '--cluster-node-timeout',
-            '2000',
-          ],
-          /Ready to accept connections/,
-        ),
-      );
-      ports.push(port);
-    }
-    const create = await startOwnedProcess(
-      'redis-cli',
-      [
-        '--cluster',
-        'create',
-        ...ports.map((p) => `127.0.0.1:${p}`),
-        '--cluster-replicas',
-        '0',
-        '--cluster-yes',
-      ],
-      { stopSignal: 'TERM', cwd: dir },
+  const all: number[] = [];
+  const startNode = async () => {
+    const [port, bus] = [await freePort(), await freePort()];
+    const nodeDir = join(dir, String(port));
+    await mkdir(nodeDir);
+    servers.push(
+      await startServer(
+        nodeDir,
+        [
+          ...dataArgs(nodeDir, port),
+          '--cluster-enabled',
+          'yes',
+          '--cluster-port',
+          String(bus),
+          '--cluster-config-file',
+          join(nodeDir, 'nodes.conf'),
+          '--cluster-node-timeout',
+          '2000',
+        ],
+        /Ready to accept connections/,
+      ),
     );
-    const status = await create.exited;
-    if (status !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.output()}`);
-    for (const port of ports) {
+    all.push(port);
+    return port;
+  };
+  const redisCli = async (args: string[]) => {
+    const cli = await startOwnedProcess('redis-cli', args, { stopSignal: 'TERM', cwd: dir });
+    if ((await cli.exited) !== 0) throw new Error(`redis-cli ${args.join(' ')} failed:\n${cli.output()}`);
+  };
+  const clusterOk = async () => {
+    for (const port of all) {
       await until(`cluster state ok on ${port}`, () =>
         withClient(port, async (r) => String(await r.cluster('INFO')).includes('cluster_state:ok')),
       );
     }
+  };
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < masters; i++) ports.push(await startNode());
+    const nodes = ports.map((p) => `127.0.0.1:${p}`);
+    await redisCli(['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
+    await clusterOk();
     return {
-      url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
+      url: `redis-cluster://${nodes.join(',')}`,
       ports,
+      async addReplica(masterPort) {
+        const port = await startNode();
+        const masterId = (await withClient(masterPort, (r) => r.call('CLUSTER', 'MYID'))) as string;
+        await redisCli([
+          '--cluster',
+          'add-node',
+          `127.0.0.1:${port}`,
+          `127.0.0.1:${masterPort}`,
+          '--cluster-slave',
+          '--cluster-master-id',
+          masterId,
+        ]);
+        await until(`replica ${port} in sync`, () =>
+          withClient(port, async (r) => {
+            const role = await r.role();
+            return role[0] === 'slave' && role[3] === 'connected';
+          }),
+        );
+        await clusterOk();
+        return port;
+      },
+      async failover(replicaPort) {
+        await withClient(replicaPort, (r) => r.cluster('FAILOVER'));
+        await until(`${replicaPort} to become master`, () =>
+          withClient(replicaPort, async (r) => (await r.role())[0] === 'master'),
+        );
+        await clusterOk();
+      },
       stop: () => stopAll(servers, dir),
     };
   } catch (err) {

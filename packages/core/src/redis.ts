@@ -126,6 +126,9 @@ export function createRedis(url: string, opts: { commandTimeoutMs?: number } = {
     clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     // MOVED/ASK after a resharding or failover are followed, a few times, within the command.
     maxRedirections: 5,
+    // Ask for the slot map every 5 s too (off by default): a failover is noticed even by a client
+    // that sends nothing meanwhile (the revocation writers copy the set again on a change of masters).
+    slotsRefreshInterval: 5000,
   };
   return new Cluster(target.nodes, cluster);
 }

@@ -1,7 +1,7 @@
 import { createPrisma, type PrismaClient } from './db.ts';
 import { redactUrl, waitFor, type ReadinessCheck } from './http.ts';
 import type { Logger } from './logger.ts';
-import { createRedis, watchRedis, type Redis } from './redis.ts';
+import { Cluster, createRedis, watchRedis, type Redis } from './redis.ts';
 import { RedisRevocationStore } from './revocation.ts';
 
 export interface ServiceConnections {
@@ -66,10 +66,32 @@ export async function connectServices(opts: {
  * Redis replication is asynchronous: an entry written to a master in its last moment before a
  * failover (Sentinel, Cluster) or a crash can be missing on the server that takes over, whose set
  * still carries the completeness marker, so nothing would rebuild it. The services that write
- * revocations (and hold a Postgres pool for it) copy the durable record again whenever their Redis
- * connection comes back, which is how a failover reaches them; the copy is idempotent.
+ * revocations (and hold a Postgres pool for it) copy the durable record again when that can have
+ * happened: a Sentinel or single-server client's connection comes back (a failover moves it), or a
+ * Cluster's masters change. The copy is idempotent.
  */
 function recopyAfterReconnect(redis: Redis, revocation: RedisRevocationStore, logger: Logger): void {
+  const recopy = (why: string) => {
+    logger.info(`${why}; copying the revocation set again`);
+    revocation.rebuild().catch((err: Error) => logger.warn({ err: err.message }, 'revocation copy failed'));
+  };
+  if (redis instanceof Cluster) {
+    // `refresh` follows every slot-map update (also the periodic ones): act on a change of masters.
+    const mastersOf = () =>
+      redis
+        .nodes('master')
+        .map((n) => `${n.options.host}:${n.options.port}`)
+        .sort()
+        .join(',');
+    let masters = mastersOf();
+    redis.on('refresh', () => {
+      const now = mastersOf();
+      if (now === masters) return;
+      masters = now;
+      recopy('the Redis Cluster has other masters (failover or resharding)');
+    });
+    return;
+  }
   // Called once connected (connectServices waits for that): the next `ready` is a reconnection.
   let connectedBefore = redis.status === 'ready';
   redis.on('ready', () => {
@@ -77,7 +99,6 @@ function recopyAfterReconnect(redis: Redis, revocation: RedisRevocationStore, lo
       connectedBefore = true;
       return;
     }
-    logger.info('Redis connection back (restart or failover); copying the revocation set again');
-    revocation.rebuild().catch((err: Error) => logger.warn({ err: err.message }, 'revocation copy failed'));
+    recopy('Redis connection back (restart or failover)');
   });
 }
