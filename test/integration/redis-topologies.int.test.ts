@@ -15,6 +15,7 @@ import {
 } from '@mcp-auth/core';
 import { redisRevocationChecker } from '@mcp-auth/resource-server';
 import { startPostgres, type TestDatabase } from '../support/infra.ts';
+import { freePort, start } from '../support/processes.ts';
 import { addClient, addUser, callMcp, obtainTokens, revokeToken } from '../support/oauth-flow.ts';
 import {
   startRedisCluster,
@@ -222,6 +223,35 @@ describe('Redis Sentinel (master, replica, 2 Sentinels)', () => {
   }, 90_000);
 });
 
+/**
+ * The MCP service's own main.ts as a process with REDIS_URL in the form given: its configuration
+ * accepts it, and it becomes ready (/readyz checks Redis).
+ */
+async function serviceIsReady(redisUrl: string): Promise<void> {
+  const port = await freePort();
+  const mcp = start(
+    process.execPath,
+    ['--import', 'tsx', 'services/mcp/src/main.ts'],
+    {
+      PORT: String(port),
+      PUBLIC_URL: 'http://localhost:8080',
+      DATABASE_URL: db.url,
+      REDIS_URL: redisUrl,
+      LOG_LEVEL: 'info',
+    },
+    { detached: true },
+  );
+  try {
+    await mcp.waitFor(/listening/i, 60_000);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status, mcp.output()).toBe(200);
+  } finally {
+    // Its own process group: tsx and the service stop together.
+    if (mcp.child.pid) process.kill(-mcp.child.pid, 'SIGTERM');
+    await mcp.exited;
+  }
+}
+
 /** authz and mcp as in compose, over `url`: a token works at the MCP endpoint until it is revoked. */
 async function fullFlow(url: string): Promise<void> {
   const stack = await startTokenStack({ redisUrl: url });
@@ -242,6 +272,26 @@ async function fullFlow(url: string): Promise<void> {
     await stack.close();
   }
 }
+
+describe('the MCP service process, started with REDIS_URL', () => {
+  it('redis-cluster://… is ready', async () => {
+    const cluster = await startRedisCluster(3);
+    try {
+      await serviceIsReady(cluster.url);
+    } finally {
+      await cluster.stop();
+    }
+  }, 120_000);
+
+  it('redis-sentinel://… is ready', async () => {
+    const sentinel = await startRedisSentinel();
+    try {
+      await serviceIsReady(sentinel.url);
+    } finally {
+      await sentinel.stop();
+    }
+  }, 120_000);
+});
 
 describe('a whole flow (authorize, token, MCP call, revoke) over', () => {
   it('a Redis Cluster', async () => {
