@@ -56,14 +56,19 @@ async function listening(): Promise<{ server: Server; base: string }> {
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-export async function startTokenStack(): Promise<TokenStack> {
+/**
+ * `redisUrl`: the services reach this REDIS_URL directly instead of the run's Redis through the
+ * proxy (a Cluster or Sentinels, whose clients follow redirections a single proxy cannot carry).
+ */
+export async function startTokenStack(opts: { redisUrl?: string } = {}): Promise<TokenStack> {
   const [db, redisInfo] = await Promise.all([startPostgres(), startRedis()]);
   const prisma = createPrisma(db.url);
   const target = new URL(redisInfo.url);
   const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-  const redis = createRedis(redisInfo.url);
-  const authzRedis = createRedis(proxy.url('redis'), { commandTimeoutMs: 500 });
-  const mcpRedis = createRedis(proxy.url('redis'), { commandTimeoutMs: 500 });
+  const servicesRedisUrl = opts.redisUrl ?? proxy.url('redis');
+  const redis = createRedis(opts.redisUrl ?? redisInfo.url);
+  const authzRedis = createRedis(servicesRedisUrl, { commandTimeoutMs: 500 });
+  const mcpRedis = createRedis(servicesRedisUrl, { commandTimeoutMs: 500 });
   // Reconnection attempts while the proxy is cut are expected; keep them off the console.
   for (const r of [redis, authzRedis, mcpRedis]) r.on('error', () => undefined);
   await Promise.all([redis.connect(), authzRedis.connect(), mcpRedis.connect()]);

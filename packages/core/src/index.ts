@@ -14,6 +14,7 @@ export * from './redirect-uri.ts';
 export * from './rate-limit.ts';
 export * from './revocation.ts';
 export * from './redis.ts';
+export * from './database-unavailable.ts';
 export * from './metrics.ts';
 export * from './service-app.ts';
 export * from './ports.ts';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   baseUrl,
   commonEnv,
+  databasePoolEnv,
   loadConfig,
   policyEnv,
   port,
@@ -64,6 +65,7 @@ export const authzEnv = {
 export const authzServiceEnv = {
   ...authzEnv,
   ...revocationRedisEnv,
+  ...databasePoolEnv,
 };
 
 export type AuthzEnv = z.output<z.ZodObject<typeof authzEnv>>;
