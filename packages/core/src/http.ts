@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
 import express, { Router } from 'express';
 import type { z } from 'zod';
-import { OAuthError } from './errors.ts';
+import { isDatabaseUnavailable } from './db-errors.ts';
+import { OAuthError, temporarilyUnavailable } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -44,6 +45,11 @@ export function toOAuthError(err: unknown, logger: Logger, req: Request): OAuthE
   if (isInvalidTextError(err)) {
     // A backstop for input the edge checks missed: the database refused it, nothing was written.
     return new OAuthError('invalid_request', 'the request contains characters that are not allowed');
+  }
+  if (isDatabaseUnavailable(err)) {
+    // An outage, not a bug: the client may retry, and the pool reconnects when PostgreSQL is back.
+    logger.warn({ err, method: req.method, path: req.path }, 'database unavailable');
+    return temporarilyUnavailable('the database is unavailable; retry later', 2);
   }
   logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
   return new OAuthError('server_error', 'internal error', 500);

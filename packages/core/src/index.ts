@@ -1,5 +1,6 @@
 export * from './config.ts';
 export * from './db.ts';
+export * from './db-errors.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './keys.ts';
