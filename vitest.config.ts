@@ -47,6 +47,7 @@ export default defineConfig({
             'test/e2e/**/*.e2e.test.ts',
             'test/stack/**/*.e2e.test.ts',
             'test/faults/**/*.e2e.test.ts',
+            'test/hostile/**/*.e2e.test.ts',
           ],
           globalSetup: [infraSetup],
           testTimeout: 120_000,
