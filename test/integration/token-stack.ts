@@ -45,6 +45,8 @@ export interface TokenStack {
   redisInfo: TestRedis;
   /** Between both services and Redis. */
   proxy: TcpProxy;
+  /** Between the apps' Prisma clients and PostgreSQL (the test's own `prisma` connects directly). */
+  dbProxy: TcpProxy;
   /** A direct connection, for the test to look at (or destroy) the run's keys. */
   redis: Redis;
   close(): Promise<void>;
@@ -57,14 +59,22 @@ async function listening(): Promise<{ server: Server; base: string }> {
 }
 
 /**
- * `redisUrl`: the services reach this REDIS_URL directly instead of the run's Redis through the
- * proxy (a Cluster or Sentinels, whose clients follow redirections a single proxy cannot carry).
+ * `redis`: a Redis of the test's own (one it may FLUSHALL); the run's shared server otherwise.
+ * `redisUrl`: the services reach this REDIS_URL directly instead of that Redis through the proxy (a
+ * Cluster or Sentinels, whose clients follow redirections a single proxy cannot carry).
  */
-export async function startTokenStack(opts: { redisUrl?: string } = {}): Promise<TokenStack> {
-  const [db, redisInfo] = await Promise.all([startPostgres(), startRedis()]);
+export async function startTokenStack(
+  opts: { redis?: TestRedis; redisUrl?: string } = {},
+): Promise<TokenStack> {
+  const [db, redisInfo] = await Promise.all([startPostgres(), opts.redis ?? startRedis()]);
   const prisma = createPrisma(db.url);
   const target = new URL(redisInfo.url);
   const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  const dbTarget = new URL(db.url);
+  const dbProxy = await startTcpProxy({ host: dbTarget.hostname, port: Number(dbTarget.port || 5432) });
+  const appDbUrl = new URL(db.url);
+  appDbUrl.port = String(dbProxy.port);
+  const appPrisma = createPrisma(appDbUrl.toString());
   const servicesRedisUrl = opts.redisUrl ?? proxy.url('redis');
   const redis = createRedis(opts.redisUrl ?? redisInfo.url);
   const authzRedis = createRedis(servicesRedisUrl, { commandTimeoutMs: 500 });
@@ -81,7 +91,7 @@ export async function startTokenStack(opts: { redisUrl?: string } = {}): Promise
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
   const initialAccessToken = randomToken(32);
   // Registration beside the authorization server, on one origin as behind the gateway.
-  const authzRevocation = new RedisRevocationStore(authzRedis, prisma, redisInfo.keyPrefix);
+  const authzRevocation = new RedisRevocationStore(authzRedis, appPrisma, redisInfo.keyPrefix);
   const authzApp = express();
   authzApp.use(
     createRegistrationApp({
@@ -91,15 +101,17 @@ export async function startTokenStack(opts: { redisUrl?: string } = {}): Promise
         initialAccessToken,
         policy: config.policy,
       },
-      prisma,
+      prisma: appPrisma,
       logger,
       revocation: authzRevocation,
     }),
   );
-  authzApp.use(createAuthzApp({ config, prisma, signingKey, logger, revocation: authzRevocation }));
+  authzApp.use(
+    createAuthzApp({ config, prisma: appPrisma, signingKey, logger, revocation: authzRevocation }),
+  );
   authz.server.on('request', authzApp);
   // The MCP service's own Prisma client: it reads Postgres only to rebuild Redis.
-  const mcpPrisma = createPrisma(db.url, { max: 2 });
+  const mcpPrisma = createPrisma(appDbUrl.toString(), { max: 2 });
   mcp.server.on(
     'request',
     createMcpApp({
@@ -120,6 +132,7 @@ export async function startTokenStack(opts: { redisUrl?: string } = {}): Promise
     prisma,
     redisInfo,
     proxy,
+    dbProxy,
     redis,
     async close() {
       for (const s of [authz.server, mcp.server]) {
@@ -127,8 +140,8 @@ export async function startTokenStack(opts: { redisUrl?: string } = {}): Promise
         await new Promise((resolve) => s.close(resolve));
       }
       for (const r of [redis, authzRedis, mcpRedis]) r.disconnect();
-      await proxy.close();
-      await Promise.all([prisma.$disconnect(), mcpPrisma.$disconnect()]);
+      await Promise.all([proxy.close(), dbProxy.close()]);
+      await Promise.all([prisma.$disconnect(), appPrisma.$disconnect(), mcpPrisma.$disconnect()]);
       await redisInfo.stop();
       await db.stop();
     },

@@ -1,43 +1,63 @@
 // Kept apart from db.ts so that the HTTP error mapping does not load the Prisma client.
 
 /**
- * What says "the database cannot answer now" rather than "this request is wrong": it is down or
- * restarting (a failover), refused or dropped the connection, is read-only (a demoted primary, or a
- * replica reached before DNS moved), has no connection to spare, or cancelled a statement that ran
- * past DATABASE_STATEMENT_TIMEOUT. Requests that meet it answer 503 temporarily_unavailable with
- * Retry-After, and the next request uses a fresh connection: no restart needed.
+ * Whether an error means "the database cannot be reached right now" rather than "this query is
+ * wrong". The HTTP layer answers the first with 503 temporarily_unavailable and a Retry-After
+ * (DESIGN "Errors": a dependency outage is 503, never a 500), so clients retry and a failover or a
+ * restart of PostgreSQL is survived without restarting the services: the pool reconnects by itself.
+ *
+ * The same outage reaches us in several shapes: Prisma's P1xxx codes and its adapter's error kinds
+ * when a new connection cannot be made, and node-postgres's own errors (or a socket's) when a
+ * pooled connection dies under a query.
  */
-const UNAVAILABLE_SQLSTATES = new Set([
-  '57014', // query_canceled: the statement timeout
-  '57P01', // admin_shutdown: the server is stopping (switchover, restart)
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now: starting up or in recovery
-  '53300', // too_many_connections
-  '25006', // read_only_sql_transaction: a standby or a demoted primary
-  '55P03', // lock_not_available: lock_timeout
-]);
-const UNAVAILABLE_KINDS = new Set([
+
+/** Prisma: can't reach, timed out, server closed the connection, pool timeout. */
+const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** @prisma/driver-adapter-utils error kinds for a lost or refused connection. */
+const ADAPTER_KINDS = new Set([
   'DatabaseNotReachable',
   'ConnectionClosed',
   'SocketTimeout',
   'TooManyConnections',
 ]);
-const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+/**
+ * SQLSTATE class 08 (connection exception); the server shutting down or starting up (57P01-03, a
+ * failover or restart); a statement cancelled by DATABASE_STATEMENT_TIMEOUT (57014); no connection
+ * to spare (53300); a read-only standby or demoted primary reached before DNS moved (25006); a
+ * lock_timeout (55P03).
+ */
+const SQLSTATE = /^(08...|57P01|57P02|57P03|57014|53300|25006|55P03)$/;
+/** node-postgres's messages for a connection that ended or never came (it gives them no code). */
+const PG_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as {
-    code?: unknown;
-    meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } };
-  } | null;
-  if (!e || typeof e !== 'object') return false;
-  if (typeof e.code === 'string' && UNAVAILABLE_PRISMA_CODES.has(e.code)) return true;
-  const cause = e.meta?.driverAdapterError?.cause;
-  if (!cause) return false;
-  const sqlState = typeof cause.originalCode === 'string' ? cause.originalCode : '';
-  // Class 08: connection exceptions.
-  return (
-    UNAVAILABLE_KINDS.has(String(cause.kind)) ||
-    UNAVAILABLE_SQLSTATES.has(sqlState) ||
-    sqlState.startsWith('08')
-  );
+interface ErrorLike {
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } };
+}
+
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 5) return false;
+  const e = err as ErrorLike;
+  if (
+    typeof e.code === 'string' &&
+    (PRISMA_CODES.has(e.code) || SOCKET_CODES.has(e.code) || SQLSTATE.test(e.code))
+  ) {
+    return true;
+  }
+  const adapter = e.meta?.driverAdapterError?.cause;
+  if (typeof adapter?.kind === 'string' && ADAPTER_KINDS.has(adapter.kind)) return true;
+  if (typeof adapter?.originalCode === 'string' && SQLSTATE.test(adapter.originalCode)) return true;
+  if (typeof e.message === 'string' && PG_MESSAGES.test(e.message)) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
 }
