@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import {
+  createAuditLog,
   createLogger,
   createPrisma,
   createRedis,
@@ -10,6 +11,7 @@ import {
   randomToken,
   RedisRevocationStore,
   signingKeyFromPem,
+  type AuditLog,
   type PrismaClient,
   type Redis,
   type SigningKey,
@@ -47,6 +49,8 @@ export interface TokenStack {
   proxy: TcpProxy;
   /** A direct connection, for the test to look at (or destroy) the run's keys. */
   redis: Redis;
+  /** The audit writer both apps share: `flush()` before reading the audit table. */
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -56,7 +60,8 @@ async function listening(): Promise<{ server: Server; base: string }> {
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-export async function startTokenStack(): Promise<TokenStack> {
+/** `env`: authorization server variables, as its environment would set them (ADMIN_API_TOKEN…). */
+export async function startTokenStack(env: Record<string, string> = {}): Promise<TokenStack> {
   const [db, redisInfo] = await Promise.all([startPostgres(), startRedis()]);
   const prisma = createPrisma(db.url);
   const target = new URL(redisInfo.url);
@@ -72,7 +77,8 @@ export async function startTokenStack(): Promise<TokenStack> {
   const authz = await listening();
   const mcp = await listening();
   const logger = createLogger('token-stack', 'silent');
-  const config: AuthzConfig = testAuthzConfig(authz.base, `${mcp.base}/mcp`);
+  const config: AuthzConfig = testAuthzConfig(authz.base, `${mcp.base}/mcp`, env);
+  const audit = createAuditLog({ prisma, logger });
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
   const initialAccessToken = randomToken(32);
   // Registration beside the authorization server, on one origin as behind the gateway.
@@ -89,9 +95,10 @@ export async function startTokenStack(): Promise<TokenStack> {
       prisma,
       logger,
       revocation: authzRevocation,
+      audit,
     }),
   );
-  authzApp.use(createAuthzApp({ config, prisma, signingKey, logger, revocation: authzRevocation }));
+  authzApp.use(createAuthzApp({ config, prisma, signingKey, logger, revocation: authzRevocation, audit }));
   authz.server.on('request', authzApp);
   // The MCP service's own Prisma client: it reads Postgres only to rebuild Redis.
   const mcpPrisma = createPrisma(db.url, { max: 2 });
@@ -116,6 +123,7 @@ export async function startTokenStack(): Promise<TokenStack> {
     redisInfo,
     proxy,
     redis,
+    audit,
     async close() {
       for (const s of [authz.server, mcp.server]) {
         s.closeAllConnections();
@@ -123,6 +131,7 @@ export async function startTokenStack(): Promise<TokenStack> {
       }
       for (const r of [redis, authzRedis, mcpRedis]) r.disconnect();
       await proxy.close();
+      await audit.flush();
       await Promise.all([prisma.$disconnect(), mcpPrisma.$disconnect()]);
       await redisInfo.stop();
       await db.stop();

@@ -10,11 +10,13 @@ export async function authenticate(
   prisma: PrismaClient,
   username: string | undefined,
   password: string | undefined,
-): Promise<{ user: User } | { user?: undefined; reason: 'unknown_user' | 'bad_password' | 'disabled' }> {
+): Promise<
+  { user: User } | { user?: undefined; userId?: string; reason: 'unknown_user' | 'bad_password' | 'disabled' }
+> {
   const user = username ? await prisma.user.findUnique({ where: { username } }) : null;
   const ok = await verifyPassword(password ?? '', user?.passwordHash ?? (await dummyPasswordHash()));
   if (!user) return { reason: 'unknown_user' };
-  if (!ok) return { reason: 'bad_password' };
-  if (user.disabledAt) return { reason: 'disabled' };
+  if (!ok) return { reason: 'bad_password', userId: user.id };
+  if (user.disabledAt) return { reason: 'disabled', userId: user.id };
   return { user };
 }

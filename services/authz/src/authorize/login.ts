@@ -85,6 +85,7 @@ export function submitLogin(deps: AuthzContext, throttle: LoginThrottle): Reques
         outcome: 'failure',
         address,
         clientId: flow.clientId,
+        userId: result.userId,
         detail: { username, reason: result.reason },
       });
       return sendPage(res, 401, render(deps, flow, { username: form.username, error: INCORRECT }), {
