@@ -4,6 +4,19 @@ import { run } from '../support/processes.ts';
 import { addClient, addUser, callMcp, obtainTokens, refreshTokens } from '../support/oauth-flow.ts';
 import { startTokenStack, type TokenStack } from './token-stack.ts';
 
+/** The fields these tests read from the admin answers (each answer has some of them). */
+interface Answer {
+  error: string;
+  error_description: string;
+  user: { username: string; disabledAt: string | null; passwordHash?: string };
+  users: { username: string }[];
+  signedOut: { grants: number };
+  clients: { id: string; lastUsedAt: string | null }[];
+  client: { id: string; grants: unknown[] };
+  grants: unknown[];
+  events: { type: string; actor: string; address: string; outcome: string; detail: { operation: string } }[];
+}
+
 const suffix = () => randomBytes(3).toString('hex');
 
 /** `npm run admin` as an operator runs it: a real process on the stack's database and Redis. */
@@ -22,7 +35,7 @@ describe('admin CLI', { timeout: 300_000 }, () => {
       },
       input,
     );
-    return { ...r, json: () => JSON.parse(r.stdout) as Record<string, any> };
+    return { ...r, json: () => JSON.parse(r.stdout) as Answer };
   };
 
   beforeAll(async () => {
