@@ -26,6 +26,7 @@ export function createLogger(name: string, level = 'info', fd: 1 | 2 = 1): Logge
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd, sync: true }),
+    // stdout as before (pino's default destination); stderr only when asked.
+    fd === 1 ? undefined : pino.destination({ fd: 2, sync: true }),
   );
 }
