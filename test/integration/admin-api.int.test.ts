@@ -118,6 +118,15 @@ describe('admin API', () => {
     expect((await call('POST', '/users/nobody-at-all/enable')).body).toMatchObject({ error: 'not_found' });
     expect((await call('GET', '/clients/no-such-client')).status).toBe(404);
     expect((await call('GET', '/no/such/thing')).status).toBe(404);
+
+    // Refused at the edge, before the service layer: audited all the same.
+    await stack.audit.flush();
+    const refused = await stack.prisma.auditEvent.findMany({
+      where: { type: 'admin.action', detail: { path: ['operation'], equals: 'request' } },
+    });
+    expect(refused.map((e) => (e.detail as { path: string }).path)).toEqual(
+      expect.arrayContaining(['/users', '/audit', '/no/such/thing']),
+    );
   });
 
   it('users: add (409 when taken), list, reset password, sign out, delete', async () => {

@@ -110,6 +110,12 @@ describe('admin service layer', () => {
       userId: user.id,
     });
     expect(disabled!.detail).toMatchObject({ username: user.username, grants: 1 });
+    const signedOut = await prisma.auditEvent.findMany({
+      where: { type: 'user.signed_out', userId: user.id },
+    });
+    expect(signedOut.map((e) => e.detail)).toEqual([
+      expect.objectContaining({ reason: 'disabled', grants: 1 }),
+    ]);
   });
 
   it('delete user: revoked first (their access tokens stay refused), then gone with everything they held', async () => {

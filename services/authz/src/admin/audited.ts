@@ -1,6 +1,18 @@
 import { OAuthError } from '@mcp-auth/core';
 import type { AdminActor, AdminDeps } from './deps.ts';
 
+const AUDITED = Symbol('mcp-auth.audited');
+
+/** Whether an error was already recorded by `audited` (the API records the others itself). */
+export const wasAudited = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[AUDITED] === true;
+
+/** Marks an error as recorded, so that no later handler records it again. */
+export function markAudited<E>(err: E): E {
+  if (typeof err === 'object' && err !== null) (err as Record<symbol, unknown>)[AUDITED] = true;
+  return err;
+}
+
 export interface AuditTarget {
   userId?: string;
   clientId?: string;
@@ -42,6 +54,6 @@ export async function audited<T>(
       error: err instanceof OAuthError ? err.error : 'server_error',
       ...(err instanceof OAuthError && { errorDescription: err.description }),
     });
-    throw err;
+    throw markAudited(err);
   }
 }

@@ -37,6 +37,23 @@ async function findByName(deps: AdminDeps, username: string): Promise<User> {
   return user;
 }
 
+/**
+ * signOutEverywhere, recorded as `user.signed_out` for the person concerned (beside the operator's
+ * `admin.action`), so a user's own history shows when and why they were signed out.
+ */
+async function signOut(deps: AdminDeps, who: AdminActor, user: User, reason: string): Promise<SignOutResult> {
+  const result = await signOutEverywhere(deps, user.id);
+  deps.audit.record({
+    type: 'user.signed_out',
+    outcome: 'success',
+    actor: who.actor,
+    address: who.address,
+    userId: user.id,
+    detail: { reason, ...result },
+  });
+  return result;
+}
+
 export async function listUsers(deps: AdminDeps, who: AdminActor): Promise<UserView[]> {
   return audited(
     deps,
@@ -92,7 +109,7 @@ export async function disableUser(
         where: { id: found.id },
         data: { disabledAt: found.disabledAt ?? new Date() },
       });
-      return { user: view(user), signedOut: await signOutEverywhere(deps, user.id) };
+      return { user: view(user), signedOut: await signOut(deps, who, user, 'disabled') };
     },
     (r) => ({ ...r.signedOut }),
   );
@@ -119,7 +136,7 @@ export async function deleteUser(deps: AdminDeps, who: AdminActor, username: str
     async (target) => {
       const found = await findByName(deps, username);
       target.userId = found.id;
-      const signedOut = await signOutEverywhere(deps, found.id);
+      const signedOut = await signOut(deps, who, found, 'deleted');
       await deps.prisma.user.deleteMany({ where: { id: found.id } });
       return { user: view(found), signedOut };
     },
@@ -143,7 +160,7 @@ export async function resetPassword(
       const found = await findByName(deps, username);
       target.userId = found.id;
       const user = await asInput(() => setPassword(deps.prisma, username, password));
-      return { user: view(user), signedOut: await signOutEverywhere(deps, user.id) };
+      return { user: view(user), signedOut: await signOut(deps, who, user, 'password_reset') };
     },
     (r) => ({ ...r.signedOut }),
   );
@@ -162,7 +179,7 @@ export async function signOutUser(
     async (target) => {
       const found = await findByName(deps, username);
       target.userId = found.id;
-      return { user: view(found), signedOut: await signOutEverywhere(deps, found.id) };
+      return { user: view(found), signedOut: await signOut(deps, who, found, 'operator') };
     },
     (r) => ({ ...r.signedOut }),
   );

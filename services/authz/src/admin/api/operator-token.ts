@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { OAuthError } from '@mcp-auth/core';
+import { markAudited } from '../audited.ts';
 import type { AdminDeps } from '../deps.ts';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -26,13 +27,13 @@ export function requireOperatorToken(deps: Pick<AdminDeps, 'audit'>, token: stri
     const error = match ? 'invalid_token' : undefined;
     const challenge = `Bearer realm="mcp-auth admin"${error ? `, error="${error}"` : ''}`;
     next(
-      new OAuthError(
-        error ?? 'invalid_request',
-        match ? 'the operator token is not valid' : 'an operator token is required',
-        401,
-        {
-          'WWW-Authenticate': challenge,
-        },
+      markAudited(
+        new OAuthError(
+          error ?? 'invalid_request',
+          match ? 'the operator token is not valid' : 'an operator token is required',
+          401,
+          { 'WWW-Authenticate': challenge },
+        ),
       ),
     );
   };

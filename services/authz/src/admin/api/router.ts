@@ -1,7 +1,8 @@
-import express, { type Router } from 'express';
-import { oauthErrorHandler, parseInput, rejectNul, strictRouter } from '@mcp-auth/core';
+import express, { type ErrorRequestHandler, type Router } from 'express';
+import { OAuthError, oauthErrorHandler, parseInput, rejectNul, strictRouter } from '@mcp-auth/core';
 import { z } from 'zod';
 import { auditQuerySchema, queryAudit } from '../audit-query.ts';
+import { wasAudited } from '../audited.ts';
 import { deleteClient, listClients, showClient } from '../clients.ts';
 import type { AdminActor, AdminDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
@@ -35,6 +36,30 @@ const grantSelector = z
  * routes it only with GATEWAY_ADMIN_API=true. JSON in and out; errors in the OAuth shape
  * (`{ error, error_description }`) with 400, 401, 404, 409 or 503.
  */
+/**
+ * A call refused before it reached the service layer (malformed JSON, a field that fails
+ * validation, an unknown path) is audited here, so that every call leaves a record.
+ */
+function auditRefusal(deps: AdminDeps): ErrorRequestHandler {
+  return (err: unknown, req, _res, next) => {
+    if (!wasAudited(err)) {
+      deps.audit.record({
+        type: 'admin.action',
+        outcome: 'failure',
+        actor: 'admin:api',
+        address: req.ip,
+        detail: {
+          operation: 'request',
+          method: req.method,
+          path: req.path,
+          error: err instanceof OAuthError ? err.error : 'invalid_request',
+        },
+      });
+    }
+    next(err);
+  };
+}
+
 export function adminApiRouter(deps: AdminDeps, token: string): Router {
   const router = strictRouter();
   const api = strictRouter();
@@ -103,6 +128,7 @@ export function adminApiRouter(deps: AdminDeps, token: string): Router {
     express.json({ limit: '16kb', strict: true }),
     rejectNul,
     api,
+    auditRefusal(deps),
     oauthErrorHandler(deps.logger),
   );
   return router;
