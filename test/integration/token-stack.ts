@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import {
+  createAuditLog,
   createLogger,
   createPrisma,
   createRedis,
@@ -10,6 +11,7 @@ import {
   randomToken,
   RedisRevocationStore,
   signingKeyFromPem,
+  type AuditLog,
   type PrismaClient,
   type Redis,
   type SigningKey,
@@ -49,6 +51,8 @@ export interface TokenStack {
   dbProxy: TcpProxy;
   /** A direct connection, for the test to look at (or destroy) the run's keys. */
   redis: Redis;
+  /** The audit writer both apps share: `flush()` before reading the audit table. */
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -62,10 +66,12 @@ async function listening(): Promise<{ server: Server; base: string }> {
  * `redis`: a Redis of the test's own (one it may FLUSHALL); the run's shared server otherwise.
  * `redisUrl`: the services reach this REDIS_URL directly instead of that Redis through the proxy (a
  * Cluster or Sentinels, whose clients follow redirections a single proxy cannot carry).
+ * `env`: authorization server variables, as its environment would set them (ADMIN_API_TOKEN…).
  */
 export async function startTokenStack(
-  opts: { redis?: TestRedis; redisUrl?: string } = {},
+  opts: { redis?: TestRedis; redisUrl?: string; env?: Record<string, string> } = {},
 ): Promise<TokenStack> {
+  const env = opts.env ?? {};
   const [db, redisInfo] = await Promise.all([startPostgres(), opts.redis ?? startRedis()]);
   const prisma = createPrisma(db.url);
   const target = new URL(redisInfo.url);
@@ -87,7 +93,8 @@ export async function startTokenStack(
   const authz = await listening();
   const mcp = await listening();
   const logger = createLogger('token-stack', 'silent');
-  const config: AuthzConfig = testAuthzConfig(authz.base, `${mcp.base}/mcp`);
+  const config: AuthzConfig = testAuthzConfig(authz.base, `${mcp.base}/mcp`, env);
+  const audit = createAuditLog({ prisma: appPrisma, logger });
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
   const initialAccessToken = randomToken(32);
   // Registration beside the authorization server, on one origin as behind the gateway.
@@ -104,10 +111,11 @@ export async function startTokenStack(
       prisma: appPrisma,
       logger,
       revocation: authzRevocation,
+      audit,
     }),
   );
   authzApp.use(
-    createAuthzApp({ config, prisma: appPrisma, signingKey, logger, revocation: authzRevocation }),
+    createAuthzApp({ config, prisma: appPrisma, signingKey, logger, revocation: authzRevocation, audit }),
   );
   authz.server.on('request', authzApp);
   // The MCP service's own Prisma client: it reads Postgres only to rebuild Redis.
@@ -134,12 +142,14 @@ export async function startTokenStack(
     proxy,
     dbProxy,
     redis,
+    audit,
     async close() {
       for (const s of [authz.server, mcp.server]) {
         s.closeAllConnections();
         await new Promise((resolve) => s.close(resolve));
       }
       for (const r of [redis, authzRedis, mcpRedis]) r.disconnect();
+      await audit.flush();
       await Promise.all([proxy.close(), dbProxy.close()]);
       await Promise.all([prisma.$disconnect(), appPrisma.$disconnect(), mcpPrisma.$disconnect()]);
       await redisInfo.stop();

@@ -27,3 +27,4 @@ export * from './policy/index.ts';
 export * from './owned-process.ts';
 export * from './outbound/index.ts';
 export * from './audit.ts';
+export * from './client-deletion.ts';
