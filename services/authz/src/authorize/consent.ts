@@ -1,5 +1,11 @@
 import type { RequestHandler } from 'express';
-import { describeScope, invalidRequest, parseInput, serverForResource } from '@mcp-auth/core';
+import {
+  describeScope,
+  invalidRequest,
+  parseInput,
+  serverForResource,
+  type AuditEntry,
+} from '@mcp-auth/core';
 import { z } from 'zod';
 import type { AuthzContext, AuthzDeps } from '../deps.ts';
 import { consentPage } from '../pages/consent-page.ts';
@@ -40,6 +46,22 @@ export function showConsent(deps: AuthzDeps): RequestHandler {
   };
 }
 
+/** The audit record of a person's answer on the consent page. */
+const consentEvent = (
+  type: 'consent.granted' | 'consent.denied',
+  flow: Flow,
+  userId: string,
+  address: string | undefined,
+): AuditEntry => ({
+  type,
+  outcome: 'success',
+  actor: `user:${userId}`,
+  address,
+  clientId: flow.clientId,
+  userId,
+  detail: { resource: flow.resource, scopes: flow.scopes },
+});
+
 /** `POST /oauth/consent`: Allow issues a code and remembers the consent; Deny answers access_denied. */
 export function submitConsent(deps: AuthzContext): RequestHandler {
   return async (req, res) => {
@@ -55,29 +77,13 @@ export function submitConsent(deps: AuthzContext): RequestHandler {
     if (choice === 'deny') {
       await deps.prisma.authorizationRequest.deleteMany({ where: { id: flow.id } });
       deps.logger.info({ userId: flow.user.id, clientId: flow.clientId }, 'consent denied');
-      deps.audit.record({
-        type: 'consent.denied',
-        outcome: 'success',
-        actor: `user:${flow.user.id}`,
-        address: req.ip,
-        clientId: flow.clientId,
-        userId: flow.user.id,
-        detail: { resource: flow.resource, scopes: flow.scopes },
-      });
+      deps.audit.record(consentEvent('consent.denied', flow, flow.user.id, req.ip));
       const denied = { error: 'access_denied', description: 'The user denied the request' };
       return redirectTo(res, errorResponseUrl(flow.redirectUri, denied, flow.state, deps.config.issuer));
     }
     const key = { userId: flow.user.id, clientId: flow.clientId, resource: flow.resource };
     await rememberConsent(deps.prisma, key, flow.scopes);
-    deps.audit.record({
-      type: 'consent.granted',
-      outcome: 'success',
-      actor: `user:${flow.user.id}`,
-      address: req.ip,
-      clientId: flow.clientId,
-      userId: flow.user.id,
-      detail: { resource: flow.resource, scopes: flow.scopes },
-    });
+    deps.audit.record(consentEvent('consent.granted', flow, flow.user.id, req.ip));
     redirectTo(res, await issueCode(deps, flow, { userId: flow.user.id, authTime: flow.authTime }));
   };
 }

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { noStore, randomToken, sha256 } from '@mcp-auth/core';
 import { requireOperatorForClientCredentials } from '../client-credentials-operator.ts';
-import { clientInformation, metadataColumns } from '../client-record.ts';
+import { auditedMetadata, clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationContext } from '../deps.ts';
 import { dropSurplusIdentical, registrationKeyOf } from '../identical-registrations.ts';
 import { issuesSecret, validateClientMetadata } from '../metadata/validate.ts';
@@ -50,13 +50,7 @@ export function register({ config, prisma, logger, audit }: RegistrationContext)
       actor: `client:${client.id}`,
       address: req.ip,
       clientId: client.id,
-      detail: {
-        clientName: metadata.client_name,
-        redirectUris: metadata.redirect_uris,
-        grantTypes: metadata.grant_types,
-        tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
-        scope: metadata.scope,
-      },
+      detail: auditedMetadata(metadata),
     });
     noStore(res);
     res.status(201).json(clientInformation(client, config.issuer, { registrationAccessToken, clientSecret }));

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { noStore, randomToken, sha256 } from '@mcp-auth/core';
 import { requireOperatorForClientCredentialsUpdate } from '../client-credentials-operator.ts';
-import { clientInformation, metadataColumns } from '../client-record.ts';
+import { auditedMetadata, clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationContext } from '../deps.ts';
 import { checkUpdateFields } from '../metadata/update-fields.ts';
 import { issuesSecret, validateClientMetadata } from '../metadata/validate.ts';
@@ -62,11 +62,7 @@ export function updateRegistration({ config, prisma, logger, audit }: Registrati
       address: req.ip,
       clientId: client.id,
       detail: {
-        clientName: metadata.client_name,
-        redirectUris: metadata.redirect_uris,
-        grantTypes: metadata.grant_types,
-        tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
-        scope: metadata.scope,
+        ...auditedMetadata(metadata),
         newSecret: !!clientSecret,
       },
     });
