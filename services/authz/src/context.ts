@@ -18,6 +18,7 @@ export function createAuthzContext(deps: AuthzDeps): AuthzContext {
     logger: deps.logger,
     policy: deps.config.policy,
     fetcher: deps.outbound ?? createGuardedFetcher({ allowPrivateNetwork }),
+    changes: deps.clientChanges,
   });
   const audit = deps.audit ?? createAuditLog({ prisma: deps.prisma, logger: deps.logger });
   return { ...deps, clients, audit };

@@ -1,5 +1,6 @@
 import type {
   AuditLog,
+  ClientChangeFeed,
   GuardedFetcher,
   Logger,
   PrismaClient,
@@ -31,6 +32,11 @@ export interface AuthzDeps {
    * CIMD_ALLOW_PRIVATE_NETWORK; tests inject one that trusts their CA or resolves fake names.
    */
   outbound?: GuardedFetcher;
+  /**
+   * Client changes announced by Postgres (listenForClientChanges). With it, client records are
+   * cached in this process; without it (most tests), every request reads them from the database.
+   */
+  clientChanges?: ClientChangeFeed;
   /** Where security events go (packages/core/src/audit.ts); unset, a batched writer on prisma. */
   audit?: AuditLog;
 }

@@ -4,6 +4,7 @@ import {
   loadVerificationKeys,
   createLogger,
   exitOnStartupError,
+  listenForClientChanges,
   loadOrCreateSigningKey,
   loadPolicy,
   serve,
@@ -44,6 +45,9 @@ try {
     ? [...(await loadVerificationKeys(env.JWT_PREVIOUS_PUBLIC_KEYS_PATH)).values()]
     : [];
 
+  // Every replica caches client records; Postgres tells each one when a client changes.
+  const clientChanges = listenForClientChanges(env.DATABASE_URL, logger);
+
   // Health routes live here, not in createApp: the embedded mode serves its own.
   const app = serviceApp(checks);
   app.use(
@@ -55,6 +59,7 @@ try {
       logger,
       revocation,
       rateLimits: { redis, keyPrefix: env.REDIS_KEY_PREFIX },
+      clientChanges,
     }),
   );
   const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL, {
@@ -68,6 +73,7 @@ try {
     logger,
     onClose: async () => {
       await housekeeping.stop();
+      await clientChanges.close();
       await close();
     },
   });

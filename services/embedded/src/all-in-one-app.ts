@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import {
   keySet,
   strictApp,
+  type ClientChangeFeed,
   type Logger,
   type PrismaClient,
   type RevocationStore,
@@ -29,6 +30,8 @@ export function createAllInOneApp(deps: {
   logger: Logger;
   /** REGISTRATION_INITIAL_ACCESS_TOKEN: registering a client_credentials client needs it. */
   registrationInitialAccessToken?: string;
+  /** Client changes announced by Postgres: lets the authorization server cache client records. */
+  clientChanges?: ClientChangeFeed;
   /** Where the MCP settings (MCP_POLICY_PATH, MCP_UPSTREAM_URL…) are read; default process.env. */
   mcpEnv?: NodeJS.ProcessEnv;
 }): Express {
@@ -56,6 +59,7 @@ export function createAllInOneApp(deps: {
       previousKeys,
       revocation,
       logger: logger.child({ app: 'authz' }),
+      clientChanges: deps.clientChanges,
     }),
   );
   app.use(

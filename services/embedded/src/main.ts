@@ -12,6 +12,7 @@ import {
   loadConfig,
   loadOrCreateSigningKey,
   loadPolicy,
+  listenForClientChanges,
   loadVerificationKeys,
   logLevel,
   policyEnv,
@@ -72,6 +73,7 @@ async function main() {
     // No Redis here: the authorization server records revocations in Postgres and the MCP
     // server asks Postgres, through the one store both share.
     const revocation = new PostgresRevocationStore(prisma);
+    const clientChanges = listenForClientChanges(databaseUrl, logger);
 
     // No gateway in front: X-Forwarded-For is whatever the client sent, so trust proxy stays off
     // and the login throttle counts the connecting address.
@@ -88,6 +90,7 @@ async function main() {
         revocation,
         logger,
         registrationInitialAccessToken: env.REGISTRATION_INITIAL_ACCESS_TOKEN,
+        clientChanges,
       }),
     );
     const housekeeping = startHousekeeping(
@@ -107,6 +110,7 @@ async function main() {
       logger,
       onClose: async () => {
         await housekeeping.stop();
+        await clientChanges.close();
         await prisma.$disconnect();
         await embedded?.stop();
       },
