@@ -6,6 +6,8 @@
 //  2. Authorized tools/call (echo) through the real MCP app (bearer middleware: local JWT verification,
 //     then the revocation check in Redis), against the same MCP handler with no authentication, each
 //     server in its own process, runs alternating A B A B …, medians reported with the ratio.
+//  4. The authorization server against node-oidc-provider 9 (bench/oauth.ts): client_credentials
+//     token and introspection, each server pinned to one core, ratios. BENCH_ONLY=oauth alone.
 // Needs Redis (BENCH_REDIS_URL) and Postgres (BENCH_DATABASE_URL: a scratch database is created and
 // dropped; the revocation store reads it only to rebuild its Redis set).
 import { randomUUID } from 'node:crypto';
@@ -27,6 +29,7 @@ import {
   type SigningKey,
 } from '@mcp-auth/core';
 import { ECHO_BODY, load, MCP_HEADERS, type LoadResult } from './load.ts';
+import { benchmarkOAuth } from './oauth.ts';
 import { benchmarkProxy } from './proxy.ts';
 import { createScratchDatabase, scratchKeyPrefix } from './scratch.ts';
 import type { ServerSpec } from './server-spec.ts';
@@ -48,8 +51,12 @@ const env = loadConfig({
   /** SSE events streamed through the proxy while its memory is watched, and characters per event. */
   BENCH_SSE_EVENTS: z.coerce.number().int().min(100).max(100_000).default(10_000),
   BENCH_SSE_EVENT_SIZE: z.coerce.number().int().min(0).max(65_536).default(1024),
-  /** Sections to run (comma-separated): verify, http, proxy. */
-  BENCH_ONLY: z.string().default('verify,http,proxy'),
+  /** Connections for the authorization server comparison (the figure is at 10). */
+  BENCH_OAUTH_CONNECTIONS: z.coerce.number().int().min(1).max(512).default(10),
+  /** The oauth section: a directory for a CPU profile of our server (node --cpu-prof). */
+  BENCH_PROFILE_DIR: z.string().optional(),
+  /** Sections to run (comma-separated): verify, http, proxy, oauth. */
+  BENCH_ONLY: z.string().default('verify,http,proxy,oauth'),
   /** Cap per load run, so a very fast machine still makes a bounded number of requests. */
   BENCH_MAX_REQUESTS: z.coerce.number().int().min(1000).default(500_000),
 });
@@ -267,3 +274,15 @@ const sections = new Set(env.BENCH_ONLY.split(',').map((s) => s.trim()));
 if (sections.has('verify')) printVerification();
 if (sections.has('http')) await benchmarkHttp();
 if (sections.has('proxy')) await benchmarkProxyRuns();
+if (sections.has('oauth')) {
+  await benchmarkOAuth({
+    databaseUrl: env.BENCH_DATABASE_URL,
+    redisUrl: env.BENCH_REDIS_URL,
+    connections: env.BENCH_OAUTH_CONNECTIONS,
+    seconds: env.BENCH_DURATION,
+    warmupSeconds: env.BENCH_WARMUP,
+    rounds: env.BENCH_ROUNDS,
+    maxRequests: env.BENCH_MAX_REQUESTS,
+    profileDir: env.BENCH_PROFILE_DIR,
+  });
+}
