@@ -6,7 +6,7 @@
 // level, Postgres and Redis.
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,23 @@ interface Target {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** The server process, whose CPU time is read around each run. */
+  pid: number;
+}
+
+interface Run extends LoadResult {
+  /** CPU time (user + system, every thread) the server spent per request, in microseconds. */
+  cpuMicros: number;
+}
+
+/** Linux clock ticks per second (getconf CLK_TCK), the unit of /proc/<pid>/stat's times. */
+const CLOCK_TICKS = 100;
+
+/** utime + stime of the process, in ms: what it cost, whatever else the machine was running. */
+function cpuMs(pid: number): number {
+  // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
 const fmt = (n: number, digits = 0) =>
@@ -101,14 +118,15 @@ async function tokenOf(target: Target): Promise<string> {
 }
 
 /** Alternates the targets round by round; returns each one's runs. */
-async function alternate(targets: Target[], opts: OAuthBenchOptions): Promise<LoadResult[][]> {
+async function alternate(targets: Target[], opts: OAuthBenchOptions): Promise<Run[][]> {
   const load = { connections: opts.connections, maxRequests: opts.maxRequests };
   for (const t of targets) await loadRequest(t.url, t, { ...load, seconds: opts.warmupSeconds });
-  const runs: LoadResult[][] = targets.map(() => []);
+  const runs: Run[][] = targets.map(() => []);
   for (let round = 0; round < opts.rounds; round++) {
     for (const [i, t] of targets.entries()) {
+      const before = cpuMs(t.pid);
       const r = await loadRequest(t.url, t, { ...load, seconds: opts.seconds });
-      runs[i]!.push(r);
+      runs[i]!.push({ ...r, cpuMicros: ((cpuMs(t.pid) - before) * 1000) / r.requests });
       process.stderr.write(
         `  run ${round + 1}/${opts.rounds} ${t.name.padEnd(34)} ${fmt(r.requestsPerSecond)} req/s\n`,
       );
@@ -117,21 +135,28 @@ async function alternate(targets: Target[], opts: OAuthBenchOptions): Promise<Lo
   return runs;
 }
 
-function report(title: string, targets: Target[], runs: LoadResult[][], goal: number): void {
+function report(title: string, targets: Target[], runs: Run[][], goal: number): void {
   print(title);
-  print(`  ${'server'.padEnd(40)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
+  print(
+    `  ${'server'.padEnd(40)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/req'.padStart(12)}`,
+  );
   for (const [i, t] of targets.entries()) {
     const r = runs[i]!;
     const rps = median(r.map((x) => x.requestsPerSecond));
     const p50 = median(r.map((x) => x.p50Ms));
     const p99 = median(r.map((x) => x.p99Ms));
+    const cpu = median(r.map((x) => x.cpuMicros));
     print(
-      `  ${t.name.padEnd(40)}${fmt(rps).padStart(10)}${fmt(p50, 1).padStart(9)}${fmt(p99, 1).padStart(9)}`,
+      `  ${t.name.padEnd(40)}${fmt(rps).padStart(10)}${fmt(p50, 1).padStart(9)}${fmt(p99, 1).padStart(9)}${fmt(cpu).padStart(12)}`,
     );
   }
-  const ratio = median(runs[0]!.map((r, i) => r.requestsPerSecond / runs[1]![i]!.requestsPerSecond));
+  const [ours, theirs] = runs as [Run[], Run[]];
+  const ratio = median(ours.map((r, i) => r.requestsPerSecond / theirs[i]!.requestsPerSecond));
+  // On a shared machine throughput follows the CPU share each server got; CPU per request does not.
+  const cpuRatio = median(ours.map((r, i) => theirs[i]!.cpuMicros / r.cpuMicros));
   print(
-    `  ratio mcp-auth / node-oidc-provider: ${fmt(ratio, 2)}× (median of per-round ratios; goal ≥ ${goal})`,
+    `  ratio mcp-auth / node-oidc-provider: throughput ${fmt(ratio, 2)}× (median of per-round ratios; goal ≥ ${goal}); ` +
+      `CPU efficiency ${fmt(cpuRatio, 2)}× (their CPU per request / ours)`,
   );
 }
 
@@ -219,12 +244,14 @@ export async function benchmarkOAuth(opts: OAuthBenchOptions): Promise<void> {
       {
         name: 'A mcp-auth (RS256 JWT)',
         url: `http://127.0.0.1:${ours.port}/oauth/token`,
+        pid: ours.process.pid,
         headers,
         body: tokenBody.toString(),
       },
       {
         name: 'B node-oidc-provider (RS256 JWT)',
         url: `http://127.0.0.1:${peer.port}/token`,
+        pid: peer.process.pid,
         headers,
         body: tokenBody.toString(),
       },
@@ -250,12 +277,14 @@ export async function benchmarkOAuth(opts: OAuthBenchOptions): Promise<void> {
       {
         name: 'A mcp-auth (its JWT)',
         url: `http://127.0.0.1:${ours.port}/oauth/introspect`,
+        pid: ours.process.pid,
         headers,
         body: new URLSearchParams({ token: ourToken }).toString(),
       },
       {
         name: 'B node-oidc-provider (its opaque token)',
         url: `http://127.0.0.1:${peer.port}/token/introspection`,
+        pid: peer.process.pid,
         headers,
         body: new URLSearchParams({ token: peerOpaque }).toString(),
       },

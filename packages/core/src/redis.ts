@@ -8,8 +8,20 @@ export { Redis };
  * rejects at once (so the MCP service answers 503 at once, not after a hang), and it reconnects
  * by itself in the background.
  */
-export function createRedis(url: string, opts: { commandTimeoutMs?: number } = {}): Redis {
+export function createRedis(
+  url: string,
+  opts: {
+    commandTimeoutMs?: number;
+    /**
+     * Send the commands issued in one event-loop turn as one write (ioredis auto-pipelining): under
+     * concurrent requests a write(2) per command was the largest cost of introspection after the
+     * framework itself.
+     */
+    autoPipelining?: boolean;
+  } = {},
+): Redis {
   return new Redis(url, {
+    enableAutoPipelining: opts.autoPipelining ?? false,
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

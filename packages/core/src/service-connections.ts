@@ -28,13 +28,15 @@ export async function connectServices(opts: {
    * small, it does not wait for Postgres, and its readiness does not depend on it.
    */
   needsPostgres?: boolean;
+  /** See createRedis: for a service whose requests each ask Redis once (authz introspection). */
+  redisAutoPipelining?: boolean;
 }): Promise<ServiceConnections> {
   const { env, logger } = opts;
   const needsPostgres = opts.needsPostgres ?? true;
   const prisma = createPrisma(env.DATABASE_URL, needsPostgres ? {} : { max: 2 });
   const postgres = () => prisma.$queryRaw`SELECT 1`;
   if (needsPostgres) await waitFor('PostgreSQL', redactUrl(env.DATABASE_URL), postgres);
-  const redis = createRedis(env.REDIS_URL);
+  const redis = createRedis(env.REDIS_URL, { autoPipelining: opts.redisAutoPipelining });
   const redisReachable = watchRedis(redis, logger, opts.whenRedisDown);
   await waitFor('Redis', redactUrl(env.REDIS_URL), redisReachable);
   return {

@@ -79,5 +79,6 @@ export {
   createAccessTokenVerifier,
   InvalidTokenError,
   verifyAccessToken,
+  VerifiedTokenCache,
   type AccessTokenClaims,
 } from '@mcp-auth/resource-server';

@@ -8,6 +8,7 @@ import type {
   RevocationStore,
   SigningKey,
   VerificationKey,
+  VerifiedTokenCache,
 } from '@mcp-auth/core';
 import type { ClientDirectory } from './clients/directory.ts';
 import type { AuthzConfig } from './config.ts';
@@ -45,4 +46,6 @@ export interface AuthzDeps {
 export interface AuthzContext extends AuthzDeps {
   clients: ClientDirectory;
   audit: AuditLog;
+  /** Access tokens verified before, for introspection and revocation (see token/find-token.ts). */
+  verifiedTokens: VerifiedTokenCache;
 }

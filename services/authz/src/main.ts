@@ -30,6 +30,7 @@ try {
     env,
     logger,
     whenRedisDown: 'revocations answer 503 until it is back',
+    redisAutoPipelining: true,
   });
   // Revocations that reached Postgres but not Redis before a restart (Redis was down, and the
   // retry died with the old process) are copied over now, before any request is served.

@@ -1,5 +1,5 @@
 import { sameResource, type AccessTokenClaims, type OAuthClient, type RefreshToken } from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { findToken } from '../token/find-token.ts';
 
 /** RFC 7662 §2.2. Inactive tokens say nothing else (§2.2: "SHOULD NOT include other information"). */
@@ -29,7 +29,7 @@ const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
  * revocation store, the same fast set the MCP service reads: no database round trip.
  */
 export async function introspect(
-  deps: AuthzDeps,
+  deps: AuthzContext,
   client: OAuthClient,
   token: string,
   now = new Date(),
@@ -47,7 +47,7 @@ const mayIntrospect = (client: OAuthClient, claims: AccessTokenClaims) =>
   (client.introspectionResource !== null && sameResource(client.introspectionResource, claims.aud));
 
 async function introspectAccessToken(
-  deps: AuthzDeps,
+  deps: AuthzContext,
   client: OAuthClient,
   claims: AccessTokenClaims,
 ): Promise<IntrospectionResponse> {

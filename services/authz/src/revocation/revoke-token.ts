@@ -1,5 +1,5 @@
 import type { OAuthClient } from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { findToken } from '../token/find-token.ts';
 import { accessTokenEntry } from './entries.ts';
 import { recordRevocations, revokeGrant } from './record.ts';
@@ -19,7 +19,7 @@ const MCP_CLOCK_TOLERANCE_SECONDS = 5;
  * Already revoked tokens are recorded again rather than skipped: both writes are idempotent, and
  * a client retrying after a 503 then repairs the fast copy the outage missed.
  */
-export async function revokeToken(deps: AuthzDeps, client: OAuthClient, token: string): Promise<void> {
+export async function revokeToken(deps: AuthzContext, client: OAuthClient, token: string): Promise<void> {
   const found = await findToken(deps, token, { clockToleranceSeconds: MCP_CLOCK_TOLERANCE_SECONDS });
   if (!found) return;
   if (found.type === 'access_token') {
