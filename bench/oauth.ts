@@ -100,7 +100,7 @@ async function startPinned(
     return { process: child, port: Number(match[1]) };
   } catch (err) {
     await child.stop(2000);
-    throw new Error(`${name} did not start: ${(err as Error).message}\n${child.output()}`);
+    throw new Error(`${name} did not start: ${(err as Error).message}\n${child.output()}`, { cause: err });
   }
 }
 
