@@ -8,6 +8,8 @@
 //     server in its own process, runs alternating A B A B …, medians reported with the ratio.
 //  4. The authorization server against node-oidc-provider 9 (bench/oauth.ts): client_credentials
 //     token and introspection, each server pinned to one core, ratios. BENCH_ONLY=oauth alone.
+//  5. One authorization-code flow's server time, and a repeat with the remembered sign-in
+//     (bench/flow.ts). BENCH_ONLY=flow alone.
 // Needs Redis (BENCH_REDIS_URL) and Postgres (BENCH_DATABASE_URL: a scratch database is created and
 // dropped; the revocation store reads it only to rebuild its Redis set).
 import { randomUUID } from 'node:crypto';
@@ -29,6 +31,7 @@ import {
   type SigningKey,
 } from '@mcp-auth/core';
 import { ECHO_BODY, load, MCP_HEADERS, type LoadResult } from './load.ts';
+import { benchmarkFlow } from './flow.ts';
 import { benchmarkOAuth } from './oauth.ts';
 import { benchmarkProxy } from './proxy.ts';
 import { createScratchDatabase, scratchKeyPrefix } from './scratch.ts';
@@ -55,8 +58,10 @@ const env = loadConfig({
   BENCH_OAUTH_CONNECTIONS: z.coerce.number().int().min(1).max(512).default(10),
   /** The oauth section: a directory for a CPU profile of our server (node --cpu-prof). */
   BENCH_PROFILE_DIR: z.string().optional(),
-  /** Sections to run (comma-separated): verify, http, proxy, oauth. */
-  BENCH_ONLY: z.string().default('verify,http,proxy,oauth'),
+  /** Authorization-code flows measured by the flow section. */
+  BENCH_FLOWS: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Sections to run (comma-separated): verify, http, proxy, oauth, flow. */
+  BENCH_ONLY: z.string().default('verify,http,proxy,oauth,flow'),
   /** Cap per load run, so a very fast machine still makes a bounded number of requests. */
   BENCH_MAX_REQUESTS: z.coerce.number().int().min(1000).default(500_000),
 });
@@ -286,3 +291,5 @@ if (sections.has('oauth')) {
     profileDir: env.BENCH_PROFILE_DIR,
   });
 }
+if (sections.has('flow'))
+  await benchmarkFlow({ databaseUrl: env.BENCH_DATABASE_URL, flows: env.BENCH_FLOWS });
