@@ -1,12 +1,13 @@
 // `npm run bench` section "oauth": mcp-auth's authorization server against node-oidc-provider 9 at
 // the token endpoint (client_credentials, RS256 JWT access tokens) and at introspection. Each server
-// runs pinned to core 0 (taskset), the load generator (this process, autocannon) to core 1; the two
-// servers alternate A B A B … and each round's ratio is taken back to back.
+// runs on the server CPU of the bench's plan (bench/cpus.ts), the load generator (this process,
+// autocannon) on the others; the two servers alternate A B A B … and each round's ratio is taken
+// back to back. BENCH_NODE_FLAGS (e.g. --cpu-prof) applies to our server.
 // Ours runs as production runs it: the bundled dist/authz.js (`npm run build`), its default log
 // level, Postgres and Redis.
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ import {
   verifyAccessToken,
   type OwnedProcess,
 } from '@mcp-auth/core';
+import { cpuTimeMs, type CpuPlan } from './cpus.ts';
 import { loadRequest, type LoadResult } from './load.ts';
 import { createScratchDatabase, scratchKeyPrefix } from './scratch.ts';
 import { median } from './stats.ts';
@@ -30,8 +32,6 @@ const RESOURCE = `${ISSUER}/mcp`;
 /** node-oidc-provider introspects only tokens it stores: its opaque format, for this resource. */
 const OPAQUE_RESOURCE = `${ISSUER}/opaque`;
 const SCOPE = 'mcp:tools';
-const SERVER_CORE = '0';
-const LOAD_CORE = '1';
 
 export interface OAuthBenchOptions {
   databaseUrl: string;
@@ -41,8 +41,8 @@ export interface OAuthBenchOptions {
   warmupSeconds: number;
   rounds: number;
   maxRequests: number;
-  /** When set, our server writes a V8 CPU profile there (--cpu-prof) when it stops. */
-  profileDir?: string;
+  /** Where the servers and the load generator run; unset, not pinned. */
+  cpus?: CpuPlan;
 }
 
 interface Target {
@@ -59,38 +59,21 @@ interface Run extends LoadResult {
   cpuMicros: number;
 }
 
-/** Linux clock ticks per second (getconf CLK_TCK), the unit of /proc/<pid>/stat's times. */
-const CLOCK_TICKS = 100;
-
-/** utime + stime of the process, in ms: what it cost, whatever else the machine was running. */
-function cpuMs(pid: number): number {
-  // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-}
-
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const FORM = 'application/x-www-form-urlencoded';
 
-/** Pins every thread of this process to `cores`; returns the previous list. */
-function pinSelf(cores: string): string {
-  const current = spawnSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' });
-  const previous = /: (.+)$/m.exec(current.stdout)?.[1]?.trim();
-  const set = spawnSync('taskset', ['-apc', cores, String(process.pid)], { encoding: 'utf8' });
-  if (set.status !== 0 || !previous) throw new Error(`taskset failed: ${set.stderr || current.stderr}`);
-  return previous;
-}
-
-async function startPinned(
+async function startServer(
   name: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   ready: RegExp,
+  cpus: CpuPlan | undefined,
 ): Promise<{ process: OwnedProcess; port: number }> {
-  const child = await startOwnedProcess('taskset', ['-c', SERVER_CORE, process.execPath, ...args], {
+  const command = cpus ? ['taskset', '-c', cpus.server, process.execPath] : [process.execPath];
+  const child = await startOwnedProcess(command[0]!, [...command.slice(1), ...args], {
     stopSignal: 'TERM',
     cwd: REPO,
     env,
@@ -124,9 +107,9 @@ async function alternate(targets: Target[], opts: OAuthBenchOptions): Promise<Ru
   const runs: Run[][] = targets.map(() => []);
   for (let round = 0; round < opts.rounds; round++) {
     for (const [i, t] of targets.entries()) {
-      const before = cpuMs(t.pid);
+      const before = await cpuTimeMs(t.pid);
       const r = await loadRequest(t.url, t, { ...load, seconds: opts.seconds });
-      runs[i]!.push({ ...r, cpuMicros: ((cpuMs(t.pid) - before) * 1000) / r.requests });
+      runs[i]!.push({ ...r, cpuMicros: (((await cpuTimeMs(t.pid)) - before) * 1000) / r.requests });
       process.stderr.write(
         `  run ${round + 1}/${opts.rounds} ${t.name.padEnd(34)} ${fmt(r.requestsPerSecond)} req/s\n`,
       );
@@ -169,7 +152,6 @@ export async function benchmarkOAuth(opts: OAuthBenchOptions): Promise<void> {
   const redisKeys = scratchKeyPrefix(opts.redisUrl);
   const dir = mkdtempSync(join(tmpdir(), 'mcpauth-bench-'));
   const servers: OwnedProcess[] = [];
-  const previousCores = pinSelf(LOAD_CORE);
   try {
     const pem = generateSigningKeyPem('RS256');
     const keyPath = join(dir, 'signing-key.pem');
@@ -196,9 +178,10 @@ export async function benchmarkOAuth(opts: OAuthBenchOptions): Promise<void> {
       await prisma.$disconnect();
     }
 
-    const ours = await startPinned(
+    const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const ours = await startServer(
       'mcp-auth (dist/authz.js)',
-      [...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), 'dist/authz.js'],
+      [...nodeFlags, 'dist/authz.js'],
       {
         ...process.env,
         NODE_ENV: 'production',
@@ -211,9 +194,10 @@ export async function benchmarkOAuth(opts: OAuthBenchOptions): Promise<void> {
         DATA_DIR: dir,
       },
       /"port":(\d+)[^\n]*"msg":"listening"/,
+      opts.cpus,
     );
     servers.push(ours.process);
-    const peer = await startPinned(
+    const peer = await startServer(
       'node-oidc-provider',
       ['bench/oidc-provider-server.mjs'],
       {
@@ -230,6 +214,7 @@ export async function benchmarkOAuth(opts: OAuthBenchOptions): Promise<void> {
         }),
       },
       /listening (\d+)/,
+      opts.cpus,
     );
     servers.push(peer.process);
 
@@ -296,7 +281,7 @@ export async function benchmarkOAuth(opts: OAuthBenchOptions): Promise<void> {
 
     const load = `${opts.connections} connections, median of ${opts.rounds} runs of ${opts.seconds} s (A B A B …, after ${opts.warmupSeconds} s warm-up)`;
     print(
-      `Authorization server vs node-oidc-provider 9, each pinned to core ${SERVER_CORE}, load generator on core ${LOAD_CORE}; ${load}; load average ${loadavg()
+      `Authorization server vs node-oidc-provider 9, ${opts.cpus ? `each on CPU ${opts.cpus.server}, load generator on ${opts.cpus.load}` : 'not pinned'}; ${load}; load average ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     );
@@ -309,7 +294,6 @@ export async function benchmarkOAuth(opts: OAuthBenchOptions): Promise<void> {
     );
     print();
   } finally {
-    spawnSync('taskset', ['-apc', previousCores, String(process.pid)]);
     await Promise.all(servers.map((s) => s.stop(5000)));
     rmSync(dir, { recursive: true, force: true });
     await redisKeys.clean();

@@ -7,12 +7,15 @@
 //     then the revocation check in Redis), against the same MCP handler with no authentication, each
 //     server in its own process, runs alternating A B A B …, medians reported with the ratio.
 //  4. The authorization server against node-oidc-provider 9 (bench/oauth.ts): client_credentials
-//     token and introspection, each server pinned to one core, ratios. BENCH_ONLY=oauth alone.
+//     token and introspection, ratios of throughput and CPU per request. BENCH_ONLY=oauth alone.
 //  5. One authorization-code flow's server time, and a repeat with the remembered sign-in
 //     (bench/flow.ts). BENCH_ONLY=flow alone.
+// Pinned by default (BENCH_PIN, bench/cpus.ts): the server under test on CPU 0, the load generator on
+// the others. BENCH_NODE_FLAGS passes Node flags (e.g. --cpu-prof) to the servers.
 // Needs Redis (BENCH_REDIS_URL) and Postgres (BENCH_DATABASE_URL: a scratch database is created and
 // dropped; the revocation store reads it only to rebuild its Redis set).
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { revocationCompleteKey } from '@mcp-auth/resource-server';
 import { z } from 'zod';
 import {
@@ -39,6 +42,7 @@ import type { ServerSpec } from './server-spec.ts';
 import { startServer, type ServerProcess } from './servers.ts';
 import { median } from './stats.ts';
 import { benchmarkVerification } from './verify-micro.ts';
+import { cpuPlan, pin } from './cpus.ts';
 
 const env = loadConfig({
   BENCH_REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
@@ -56,17 +60,24 @@ const env = loadConfig({
   BENCH_SSE_EVENT_SIZE: z.coerce.number().int().min(0).max(65_536).default(1024),
   /** Connections for the authorization server comparison (the issue's figure is at 10). */
   BENCH_OAUTH_CONNECTIONS: z.coerce.number().int().min(1).max(512).default(10),
-  /** The oauth section: a directory for a CPU profile of our server (node --cpu-prof). */
-  BENCH_PROFILE_DIR: z.string().optional(),
   /** Authorization-code flows measured by the flow section. */
   BENCH_FLOWS: z.coerce.number().int().min(1).max(1000).default(50),
   /** Sections to run (comma-separated): verify, http, proxy, oauth, flow. */
   BENCH_ONLY: z.string().default('verify,http,proxy,oauth,flow'),
+  /**
+   * auto: pin the server under test to CPU 0 and the load generator (with the proxy, in the proxy
+   * section) to the others, when there are two CPUs or more and taskset is installed; off: do not.
+   */
+  BENCH_PIN: z.enum(['auto', 'off']).default('auto'),
   /** Cap per load run, so a very fast machine still makes a bounded number of requests. */
   BENCH_MAX_REQUESTS: z.coerce.number().int().min(1000).default(500_000),
 });
 
 const ISSUER = 'http://localhost:8080';
+
+const cpus = cpuPlan(env.BENCH_PIN);
+// This process is the load generator (autocannon runs in it).
+if (cpus) pin(process.pid, cpus.load);
 const SCOPES = [BASE_SCOPE];
 
 const fmt = (n: number, digits = 0) =>
@@ -156,9 +167,10 @@ async function benchmarkHttp(): Promise<void> {
       redisUrl: env.BENCH_REDIS_URL,
       keyPrefix: redisKeys.keyPrefix,
     };
+    // Both on the same CPU: they take turns, so each run has that core to itself.
     const [authorized, unauthorized] = await Promise.all([
-      startServer({ ...base, mode: 'authorized' }),
-      startServer({ ...base, mode: 'unauthorized' }),
+      startServer({ ...base, mode: 'authorized' }, { cpus: cpus?.server }),
+      startServer({ ...base, mode: 'unauthorized' }, { cpus: cpus?.server }),
     ]);
     servers.push(authorized, unauthorized);
 
@@ -268,6 +280,7 @@ async function benchmarkProxyRuns(): Promise<void> {
       maxRequests: env.BENCH_MAX_REQUESTS,
       events: env.BENCH_SSE_EVENTS,
       eventSize: env.BENCH_SSE_EVENT_SIZE,
+      cpus,
     });
   } finally {
     await redisKeys.clean();
@@ -276,6 +289,17 @@ async function benchmarkProxyRuns(): Promise<void> {
 }
 
 const sections = new Set(env.BENCH_ONLY.split(',').map((s) => s.trim()));
+print(
+  cpus
+    ? `CPUs: servers under test on ${cpus.server}, load generator on ${cpus.load} (taskset; BENCH_PIN=off to not pin); ` +
+        `load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`
+    : `CPUs: not pinned; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+);
+print();
 if (sections.has('verify')) printVerification();
 if (sections.has('http')) await benchmarkHttp();
 if (sections.has('proxy')) await benchmarkProxyRuns();
@@ -288,7 +312,7 @@ if (sections.has('oauth')) {
     warmupSeconds: env.BENCH_WARMUP,
     rounds: env.BENCH_ROUNDS,
     maxRequests: env.BENCH_MAX_REQUESTS,
-    profileDir: env.BENCH_PROFILE_DIR,
+    cpus,
   });
 }
 if (sections.has('flow'))
