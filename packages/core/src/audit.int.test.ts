@@ -41,6 +41,9 @@ describe('audit log', () => {
       clientId: 'c1',
       detail: { reason: 'bad password' },
     });
+    // Absent fields are NULL, not the string "null" or a JSON null.
+    expect(rows[1]).toMatchObject({ actor: null, address: null, userId: 'u1', detail: null });
+    expect(rows[1]!.at).toBeInstanceOf(Date);
   });
 
   it('writes by itself after the interval', async () => {
