@@ -29,6 +29,17 @@ export function noStore(res: Response): void {
 }
 
 /**
+ * A 200 JSON answer written in one step, for the token and introspection endpoints: `res.json`
+ * goes through `res.send`, which re-derives the charset, checks request freshness and measures the
+ * body again, a few percent of those endpoints' CPU. Node sets Content-Length itself when `end`
+ * gets the whole body before the headers went out.
+ */
+export function sendJson(res: Response, body: unknown): void {
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
+
+/**
  * Any thrown value as an OAuthError: ours as they are, body-parser's as the client's fault (4xx),
  * anything else as our own fault (logged, 500, no detail leaked).
  */

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { invalidClient, OAuthError, strictRouter, temporarilyUnavailable } from '@mcp-auth/core';
+import { invalidClient, OAuthError, sendJson, strictRouter, temporarilyUnavailable } from '@mcp-auth/core';
 import type { AuthzContext } from '../deps.ts';
 import { authenticatedTokenRequest } from '../revocation/params.ts';
 import { formEndpoint } from '../token/form.ts';
@@ -24,7 +24,7 @@ export function introspectionRouter(deps: AuthzContext): Router {
       throw invalidClient('introspection needs a confidential client (a client secret)');
     }
     try {
-      res.json(await introspect(deps, client, token));
+      sendJson(res, await introspect(deps, client, token));
     } catch (err) {
       if (err instanceof OAuthError) throw err;
       // The database or the revocation store did not answer: "active" cannot be decided, and guessing either way is wrong.

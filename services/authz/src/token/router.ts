@@ -7,6 +7,7 @@ import {
   unauthorizedClient,
   unsupportedGrantType,
   publicCors,
+  sendJson,
 } from '@mcp-auth/core';
 import { authenticateClient } from '../client-auth/authenticate.ts';
 import { markClientUsed } from '../clients/last-used.ts';
@@ -59,7 +60,7 @@ export function tokenRouter(deps: AuthzContext): Router {
       },
     });
     await markClientUsed(deps, client);
-    res.json(response);
+    sendJson(res, response);
   });
   return router;
 }
