@@ -16,11 +16,13 @@ export { startHousekeeping, type Housekeeping } from './housekeeping.ts';
 
 /**
  * The authorization server. No catch-all: the embedded mode mounts it beside the other apps, so
- * paths it does not own fall through to them.
+ * paths it does not own fall through to them. The standalone service passes its own outer app
+ * (serviceApp, which must be a strictApp) to have the routes added to it: a mounted app costs every
+ * request a second dispatch (prototype swaps and a router pass), measurable on the token and
+ * introspection endpoints.
  */
-export function createApp(deps: AuthzDeps): express.Express {
+export function createApp(deps: AuthzDeps, app: express.Express = strictApp()): express.Express {
   const ctx = createAuthzContext(deps);
-  const app = strictApp();
   // Token, introspection and revocation answers are no-store: an ETag (a SHA-1 of every body) would
   // be computed for nothing on the hottest endpoints.
   app.set('etag', false);

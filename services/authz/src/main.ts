@@ -55,8 +55,9 @@ try {
 
   // Health routes live here, not in createApp: the embedded mode serves its own.
   const app = serviceApp(checks);
-  app.use(
-    createApp({
+  // Built on the outer app rather than mounted on it: one dispatch per request, not two.
+  createApp(
+    {
       config: authzConfigFrom(env, policy),
       prisma,
       signingKey,
@@ -66,7 +67,8 @@ try {
       rateLimits: { redis, keyPrefix: env.REDIS_KEY_PREFIX },
       audit,
       clientChanges,
-    }),
+    },
+    app,
   );
   const housekeeping = startHousekeeping(
     { prisma, logger, auditRetentionSeconds: env.AUDIT_RETENTION },
