@@ -38,6 +38,8 @@ export const authzEnv = {
   SESSION_IDLE_TTL: seconds(12 * 3600),
   /** ... and this long after the password was typed, however much it is used. */
   SESSION_MAX_LIFETIME: seconds(7 * 24 * 3600),
+  /** A remembered consent is asked again this long after the person last approved it, seconds (365 days). */
+  CONSENT_LIFETIME: seconds(365 * 24 * 3600),
   /** How often expired codes, requests, refresh tokens and revocation records are deleted. */
   HOUSEKEEPING_INTERVAL: seconds(300),
   /**
@@ -82,6 +84,7 @@ export interface AuthzConfig {
   authRequestTtl: number;
   sessionIdleTtl: number;
   sessionMaxLifetime: number;
+  consentLifetime: number;
   /** Cookies get `Secure` when the issuer is https. */
   secureCookies: boolean;
   /** CIMD_ALLOW_PRIVATE_NETWORK: documents and keys may come from loopback and private addresses. */
@@ -100,6 +103,7 @@ export function authzConfigFrom(env: AuthzEnv, policy: Policy): AuthzConfig {
     authRequestTtl: env.AUTH_REQUEST_TTL,
     sessionIdleTtl: env.SESSION_IDLE_TTL,
     sessionMaxLifetime: env.SESSION_MAX_LIFETIME,
+    consentLifetime: env.CONSENT_LIFETIME,
     secureCookies: env.PUBLIC_URL.startsWith('https:'),
     outboundAllowPrivateNetwork: env.CIMD_ALLOW_PRIVATE_NETWORK,
   };

@@ -8,6 +8,7 @@ export interface HousekeepingResult {
   revocations: number;
   sessions: number;
   clientAssertions: number;
+  consents: number;
 }
 
 /** One key for every replica sharing the database. */
@@ -17,7 +18,8 @@ const LOCK_KEY = 'mcp-auth:housekeeping';
  * Deletes what can no longer be used: authorization codes and requests past their expiry (a code
  * replayed later is simply unknown, which is invalid_grant all the same), refresh tokens past
  * theirs, revocation records past the expiry of the last token they cover (the Redis keys
- * expire by themselves), and sign-in sessions past their idle or absolute end.
+ * expire by themselves), sign-in sessions past their idle or absolute end, and remembered
+ * consents past CONSENT_LIFETIME.
  *
  * Several replicas run this on the same schedule. The deletes would be safe together (each is
  * idempotent), but they would scan and lock the same rows for nothing, so a transaction-scoped
@@ -41,6 +43,8 @@ export async function runHousekeeping(
       const sessions = await tx.session.deleteMany({ where: expired });
       // A used client assertion's jti is kept only until the assertion itself expires.
       const assertions = await tx.clientAssertion.deleteMany({ where: expired });
+      // Consents past CONSENT_LIFETIME are asked again anyway; the row would only mislead.
+      const consents = await tx.consent.deleteMany({ where: expired });
       return {
         authorizationCodes: codes.count,
         authorizationRequests: requests.count,
@@ -48,6 +52,7 @@ export async function runHousekeeping(
         revocations: revocations.count,
         sessions: sessions.count,
         clientAssertions: assertions.count,
+        consents: consents.count,
       };
     },
     // A first run after a long stop may have much to delete; the expiresAt indexes keep it bounded.

@@ -59,7 +59,7 @@ export function submitConsent(deps: AuthzDeps): RequestHandler {
       return redirectTo(res, errorResponseUrl(flow.redirectUri, denied, flow.state, deps.config.issuer));
     }
     const key = { userId: flow.user.id, clientId: flow.clientId, resource: flow.resource };
-    await rememberConsent(deps.prisma, key, flow.scopes);
+    await rememberConsent(deps.prisma, key, flow.scopes, deps.config.consentLifetime);
     redirectTo(res, await issueCode(deps, flow, { userId: flow.user.id, authTime: flow.authTime }));
   };
 }
