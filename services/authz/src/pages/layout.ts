@@ -70,6 +70,10 @@ dl.details dd { margin: 0 0 8px; word-break: break-all; }
 .ident { font-size: 14px; color: var(--muted); }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 14px;
   background: var(--code-bg); padding: 2px 6px; border-radius: 4px; word-break: break-all; }
+ul.apps { list-style: none; margin: 0; padding: 0; }
+ul.apps li.app { padding: 16px 0; border-top: 1px solid var(--border); }
+ul.apps li.app h2 { font-size: 17px; }
+ul.apps li.app form { margin-top: 8px; }
 footer { margin-top: 16px; font-size: 13px; color: var(--muted); text-align: center; }
 @media (max-width: 480px) { main { padding: 24px 20px; } .actions { flex-direction: column-reverse; } }
 `;

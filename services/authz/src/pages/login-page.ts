@@ -4,11 +4,13 @@ import { layout } from './layout.ts';
 export interface LoginPageInput {
   /** The authorization server's host, shown in the frame. */
   site: string;
-  requestId: string;
+  /** The authorization request; absent for a sign-in of its own (the connected-apps page). */
+  requestId?: string;
   csrfToken: string;
-  clientName: string;
-  /** The host of the redirect URI: where the person will be sent afterwards. */
-  clientHost: string;
+  /** What the sign-in leads to: an app (its name and redirect host), or a page of ours. */
+  continueTo: { clientName: string; clientHost: string } | { page: string };
+  /** Where the form posts (default `login`, relative to the login page under /oauth/). */
+  action?: string;
   /** Kept after a failed attempt so only the password must be typed again. */
   username?: string;
   error?: string;
@@ -16,10 +18,17 @@ export interface LoginPageInput {
 
 export function loginPage(p: LoginPageInput): SafeHtml {
   const body = html`<h1 id="page-title">Sign in</h1>
-    <p class="lead">to continue to <strong>${p.clientName}</strong> at <strong>${p.clientHost}</strong></p>
+    <p class="lead">
+      ${
+        'page' in p.continueTo
+          ? html`to see <strong>${p.continueTo.page}</strong>`
+          : html`to continue to <strong>${p.continueTo.clientName}</strong> at
+              <strong>${p.continueTo.clientHost}</strong>`
+      }
+    </p>
     ${p.error && html`<div class="alert" role="alert" id="login-error">${p.error}</div>`}
-    <form method="post" action="login">
-      <input type="hidden" name="request" value="${p.requestId}" />
+    <form method="post" action="${p.action ?? 'login'}">
+      ${p.requestId !== undefined && html`<input type="hidden" name="request" value="${p.requestId}" />`}
       <input type="hidden" name="csrf_token" value="${p.csrfToken}" />
       <label for="username">Username</label>
       <input

@@ -12,8 +12,7 @@ const login = loginPage({
   site: 'auth.example',
   requestId: 'req"1',
   csrfToken: 'tok<en>',
-  clientName: evil,
-  clientHost: 'app.example',
+  continueTo: { clientName: evil, clientHost: 'app.example' },
   username: evil,
   error: 'Incorrect username or password.',
 }).value;
