@@ -11,6 +11,7 @@ import {
   SIGNING_ALGORITHMS,
   type Policy,
 } from '@mcp-auth/core';
+import { upstreamOidcEnv, upstreamOidcFrom, type UpstreamOidcConfig } from './upstream/upstream-config.ts';
 
 /** What the authorization server reads in every mode, the embedded one included. */
 export const authzEnv = {
@@ -57,6 +58,7 @@ export const authzEnv = {
    * loopback and private addresses (still https). Off, such addresses are refused (SSRF guard).
    */
   CIMD_ALLOW_PRIVATE_NETWORK: z.stringbool().default(false),
+  ...upstreamOidcEnv,
 };
 
 /**
@@ -89,6 +91,10 @@ export interface AuthzConfig {
   secureCookies: boolean;
   /** CIMD_ALLOW_PRIVATE_NETWORK: documents and keys may come from loopback and private addresses. */
   outboundAllowPrivateNetwork: boolean;
+  /** PASSWORD_LOGIN: whether the password forms are offered and accepted. */
+  passwordLogin: boolean;
+  /** Signing in through an upstream OpenID Connect provider, when configured. */
+  upstreamOidc?: UpstreamOidcConfig | undefined;
 }
 
 /** `policy` is `loadPolicy(env)`, read once by whoever starts the server (main, the all-in-one mode). */
@@ -106,6 +112,8 @@ export function authzConfigFrom(env: AuthzEnv, policy: Policy): AuthzConfig {
     consentLifetime: env.CONSENT_LIFETIME,
     secureCookies: env.PUBLIC_URL.startsWith('https:'),
     outboundAllowPrivateNetwork: env.CIMD_ALLOW_PRIVATE_NETWORK,
+    passwordLogin: env.PASSWORD_LOGIN,
+    upstreamOidc: upstreamOidcFrom(env),
   };
 }
 

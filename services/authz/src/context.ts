@@ -1,6 +1,7 @@
 import { createAuditLog, createGuardedFetcher } from '@mcp-auth/core';
 import { createClientDirectory } from './clients/directory.ts';
 import type { AuthzContext, AuthzDeps } from './deps.ts';
+import { createUpstreamClient } from './upstream/upstream-client.ts';
 
 /**
  * What the endpoints share, built once per app: the client directory holds the caches of client
@@ -20,5 +21,6 @@ export function createAuthzContext(deps: AuthzDeps): AuthzContext {
     fetcher: deps.outbound ?? createGuardedFetcher({ allowPrivateNetwork }),
   });
   const audit = deps.audit ?? createAuditLog({ prisma: deps.prisma, logger: deps.logger });
-  return { ...deps, clients, audit };
+  const upstream = deps.config.upstreamOidc && createUpstreamClient(deps.config.upstreamOidc, deps.logger);
+  return { ...deps, clients, audit, upstream };
 }

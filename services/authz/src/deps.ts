@@ -10,6 +10,7 @@ import type {
 } from '@mcp-auth/core';
 import type { ClientDirectory } from './clients/directory.ts';
 import type { AuthzConfig } from './config.ts';
+import type { UpstreamClient } from './upstream/upstream-client.ts';
 
 /** Everything the authorization server needs; main.ts wires real ones, tests their own. */
 export interface AuthzDeps {
@@ -39,4 +40,6 @@ export interface AuthzDeps {
 export interface AuthzContext extends AuthzDeps {
   clients: ClientDirectory;
   audit: AuditLog;
+  /** The upstream OpenID Connect provider (its discovered metadata is cached), when configured. */
+  upstream?: UpstreamClient | undefined;
 }

@@ -19,6 +19,7 @@ import { loginPage } from '../pages/login-page.ts';
 import { sendPage } from '../pages/send-page.ts';
 import { readSessionCookie, setSessionCookie } from '../session/session-cookie.ts';
 import { findSession, startSession } from '../session/sessions.ts';
+import { upstreamStartUrl } from '../upstream/upstream-routes.ts';
 import { clearSignInCookie, signInCsrfToken, signInCsrfValid, withdrawToken } from './account-csrf.ts';
 
 const signInForm = z.object({
@@ -67,6 +68,11 @@ export function accountRoutes(deps: AuthzContext, throttle: LoginThrottle): Rout
       csrfToken,
       continueTo: { page: PAGE_NAME },
       action: `${accountUrl}/sign-in`,
+      passwordForm: deps.config.passwordLogin,
+      upstream: deps.upstream && {
+        name: deps.upstream.settings.displayName,
+        url: upstreamStartUrl(deps.config.issuer, null),
+      },
       ...extra,
     });
     sendPage(res, status, page);

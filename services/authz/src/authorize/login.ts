@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
 import { parseInput } from '@mcp-auth/core';
 import { z } from 'zod';
-import type { AuthzContext, AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
+import { upstreamStartUrl } from '../upstream/upstream-routes.ts';
 import { loginPage } from '../pages/login-page.ts';
 import { formTargetOf, sendPage } from '../pages/send-page.ts';
 import { finishSignIn } from './finish-sign-in.ts';
@@ -17,18 +18,23 @@ const loginForm = z.object({
   password: z.string().max(1024).optional(),
 });
 
-function render(deps: AuthzDeps, flow: Flow, extra: { username?: string; error?: string } = {}) {
+function render(deps: AuthzContext, flow: Flow, extra: { username?: string; error?: string } = {}) {
   return loginPage({
     site: siteOf(deps.config.issuer),
     requestId: flow.id,
     csrfToken: flow.csrfToken,
     continueTo: clientDisplay(flow),
+    passwordForm: deps.config.passwordLogin,
+    upstream: deps.upstream && {
+      name: deps.upstream.settings.displayName,
+      url: upstreamStartUrl(deps.config.issuer, flow.id),
+    },
     ...extra,
   });
 }
 
 /** `GET /oauth/login?request=…` */
-export function showLogin(deps: AuthzDeps): RequestHandler {
+export function showLogin(deps: AuthzContext): RequestHandler {
   return async (req, res) => {
     const flow = await loadFlow(deps.prisma, req.query.request);
     checkBinding(req, flow);

@@ -1,4 +1,4 @@
-import type { User } from '@mcp-auth/core';
+import { OAuthError, type User } from '@mcp-auth/core';
 import type { AuthzContext } from '../deps.ts';
 import { authenticate } from './authenticate.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -15,10 +15,13 @@ export type PasswordOutcome =
  * page): throttled, checked, logged and audited in one place, so every form guards the same way.
  */
 export async function checkPassword(
-  deps: Pick<AuthzContext, 'prisma' | 'logger' | 'audit'>,
+  deps: Pick<AuthzContext, 'prisma' | 'logger' | 'audit' | 'config'>,
   throttle: LoginThrottle,
   attempt: { address: string; username: string | undefined; password: string | undefined; clientId?: string },
 ): Promise<PasswordOutcome> {
+  if (!deps.config.passwordLogin) {
+    throw new OAuthError('access_denied', 'Signing in with a password is switched off here.', 403);
+  }
   const { address, clientId } = attempt;
   const username = attempt.username ?? '';
   const admission = await throttle.admit(address, username);

@@ -7,6 +7,7 @@ import { showConsent, submitConsent } from './consent.ts';
 import { showLogin, submitLogin } from './login.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { pageErrorHandler } from './page-errors.ts';
+import { upstreamRoutes } from '../upstream/upstream-routes.ts';
 import { showLogout, submitLogout } from '../session/logout.ts';
 
 /**
@@ -31,6 +32,7 @@ export function authorizeRouter(deps: AuthzContext): Router {
   router.get('/oauth/logout', rejectNul, showLogout(deps));
   router.post('/oauth/logout', form, submitLogout(deps));
   router.use(accountRoutes(deps, throttle));
+  if (deps.upstream) router.use(upstreamRoutes(deps, deps.upstream));
   router.use(pageErrorHandler(deps));
   return router;
 }

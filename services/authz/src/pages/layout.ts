@@ -50,6 +50,12 @@ button {
 button.primary { background: var(--primary); border-color: var(--primary); color: var(--primary-text); }
 button.primary:hover { background: var(--primary-hover); border-color: var(--primary-hover); }
 button.block { width: 100%; }
+a.button { display: inline-block; text-align: center; text-decoration: none; font-weight: 600; padding: 10px 18px;
+  border-radius: 8px; min-height: 44px; border: 1px solid var(--border); }
+a.button.primary { background: var(--primary); border-color: var(--primary); color: var(--primary-text); }
+a.button.primary:hover { background: var(--primary-hover); border-color: var(--primary-hover); }
+a.button.block { display: block; width: 100%; }
+.separator { text-align: center; font-size: 14px; color: var(--muted); margin: 8px 0 16px; }
 .actions { display: flex; gap: 12px; margin-top: 24px; }
 .actions button { flex: 1; }
 .alert { padding: 12px 14px; margin-bottom: 20px; border-radius: 8px; border: 1px solid var(--danger-border);

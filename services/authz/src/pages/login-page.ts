@@ -11,6 +11,10 @@ export interface LoginPageInput {
   continueTo: { clientName: string; clientHost: string } | { page: string };
   /** Where the form posts (default `login`, relative to the login page under /oauth/). */
   action?: string;
+  /** PASSWORD_LOGIN: false shows only the upstream provider's button. */
+  passwordForm?: boolean;
+  /** The upstream identity provider: "Continue with <name>", a link to start signing in there. */
+  upstream?: { name: string; url: string } | undefined;
   /** Kept after a failed attempt so only the password must be typed again. */
   username?: string;
   error?: string;
@@ -27,31 +31,41 @@ export function loginPage(p: LoginPageInput): SafeHtml {
       }
     </p>
     ${p.error && html`<div class="alert" role="alert" id="login-error">${p.error}</div>`}
-    <form method="post" action="${p.action ?? 'login'}">
-      ${p.requestId !== undefined && html`<input type="hidden" name="request" value="${p.requestId}" />`}
-      <input type="hidden" name="csrf_token" value="${p.csrfToken}" />
-      <label for="username">Username</label>
-      <input
-        type="text"
-        id="username"
-        name="username"
-        value="${p.username ?? ''}"
-        autocomplete="username"
-        autocapitalize="none"
-        spellcheck="false"
-        required
-        maxlength="64"
-        ${p.error && html` aria-describedby="login-error"`}${!p.username && html` autofocus`}
-      />
-      <label for="password">Password</label>
-      <input
-        type="password"
-        id="password"
-        name="password"
-        autocomplete="current-password"
-        required${!!p.username && html` autofocus`}
-      />
-      <button type="submit" class="primary block">Sign in</button>
-    </form>`;
+    ${
+      p.upstream &&
+      html`<p>
+        <a class="button primary block" href="${p.upstream.url}">Continue with ${p.upstream.name}</a>
+      </p>`
+    }
+    ${p.upstream && p.passwordForm !== false && html`<p class="separator">or sign in with a password</p>`}
+    ${
+      p.passwordForm !== false &&
+      html` <form method="post" action="${p.action ?? 'login'}">
+        ${p.requestId !== undefined && html`<input type="hidden" name="request" value="${p.requestId}" />`}
+        <input type="hidden" name="csrf_token" value="${p.csrfToken}" />
+        <label for="username">Username</label>
+        <input
+          type="text"
+          id="username"
+          name="username"
+          value="${p.username ?? ''}"
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck="false"
+          required
+          maxlength="64"
+          ${p.error && html` aria-describedby="login-error"`}${!p.username && html` autofocus`}
+        />
+        <label for="password">Password</label>
+        <input
+          type="password"
+          id="password"
+          name="password"
+          autocomplete="current-password"
+          required${!!p.username && html` autofocus`}
+        />
+        <button type="submit" class="${p.upstream ? 'block' : 'primary block'}">Sign in</button>
+      </form>`
+    }`;
   return layout({ title: 'Sign in', site: p.site, body });
 }
