@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { describeScope, invalidRequest, parseInput, serverForResource } from '@mcp-auth/core';
 import { z } from 'zod';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext, AuthzDeps } from '../deps.ts';
 import { consentPage } from '../pages/consent-page.ts';
 import { formTargetOf, sendPage } from '../pages/send-page.ts';
 import { checkBinding, checkCsrf, clientDisplay, loadFlow, siteOf, type Flow } from './flow.ts';
@@ -41,7 +41,7 @@ export function showConsent(deps: AuthzDeps): RequestHandler {
 }
 
 /** `POST /oauth/consent`: Allow issues a code and remembers the consent; Deny answers access_denied. */
-export function submitConsent(deps: AuthzDeps): RequestHandler {
+export function submitConsent(deps: AuthzContext): RequestHandler {
   return async (req, res) => {
     const form = parseInput(consentForm, req.body ?? {});
     const flow = await loadFlow(deps.prisma, form.request);
@@ -55,11 +55,29 @@ export function submitConsent(deps: AuthzDeps): RequestHandler {
     if (choice === 'deny') {
       await deps.prisma.authorizationRequest.deleteMany({ where: { id: flow.id } });
       deps.logger.info({ userId: flow.user.id, clientId: flow.clientId }, 'consent denied');
+      deps.audit.record({
+        type: 'consent.denied',
+        outcome: 'success',
+        actor: `user:${flow.user.id}`,
+        address: req.ip,
+        clientId: flow.clientId,
+        userId: flow.user.id,
+        detail: { resource: flow.resource, scopes: flow.scopes },
+      });
       const denied = { error: 'access_denied', description: 'The user denied the request' };
       return redirectTo(res, errorResponseUrl(flow.redirectUri, denied, flow.state, deps.config.issuer));
     }
     const key = { userId: flow.user.id, clientId: flow.clientId, resource: flow.resource };
     await rememberConsent(deps.prisma, key, flow.scopes, deps.config.consentLifetime);
+    deps.audit.record({
+      type: 'consent.granted',
+      outcome: 'success',
+      actor: `user:${flow.user.id}`,
+      address: req.ip,
+      clientId: flow.clientId,
+      userId: flow.user.id,
+      detail: { resource: flow.resource, scopes: flow.scopes },
+    });
     redirectTo(res, await issueCode(deps, flow, { userId: flow.user.id, authTime: flow.authTime }));
   };
 }

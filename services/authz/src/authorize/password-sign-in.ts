@@ -28,21 +28,35 @@ export async function checkPassword(
   if (admission.retryAfter !== undefined) {
     const wait = admission.retryAfter;
     deps.logger.warn({ clientId, address }, 'login throttled');
+    deps.audit.record({
+      type: 'login.failed',
+      outcome: 'failure',
+      address,
+      clientId,
+      detail: { method: 'password', username, reason: 'throttled' },
+    });
     const minutes = Math.ceil(wait / 60);
     const error = `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
     return { retryAfter: wait, error };
   }
-  const user = await authenticate(deps.prisma, attempt.username, attempt.password).catch(
+  const result = await authenticate(deps.prisma, attempt.username, attempt.password).catch(
     async (err: unknown) => {
       await admission.attempt.finish('abandoned');
       throw err;
     },
   );
+  const { user } = result;
   await admission.attempt.finish(user ? 'success' : 'failure');
-  const detail = { method: 'password', username };
   if (!user) {
     deps.logger.info({ clientId, address }, 'login failed');
-    deps.audit.record({ type: 'login.failed', outcome: 'failure', address, clientId, detail });
+    deps.audit.record({
+      type: 'login.failed',
+      outcome: 'failure',
+      address,
+      clientId,
+      userId: result.userId,
+      detail: { method: 'password', username, reason: result.reason },
+    });
     return { error: INCORRECT };
   }
   deps.logger.info({ userId: user.id, clientId }, 'login succeeded');
@@ -53,7 +67,7 @@ export async function checkPassword(
     userId: user.id,
     address,
     clientId,
-    detail,
+    detail: { method: 'password', username: user.username },
   });
   return { user };
 }

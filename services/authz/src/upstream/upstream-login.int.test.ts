@@ -158,7 +158,7 @@ describe('login through the upstream identity provider, in Chromium', { timeout:
       include: { user: true },
     });
     expect(identity.user).toMatchObject({ username: 'alice@allowed.test', passwordHash: null });
-    expect(await authenticate(prisma, 'alice@allowed.test', '')).toBeNull();
+    expect(await authenticate(prisma, 'alice@allowed.test', '')).toMatchObject({ reason: 'bad_password' });
   });
 
   it('a second sign-in finds the same user (no duplicate), and the session is remembered', async () => {
@@ -227,6 +227,16 @@ describe('login through the upstream identity provider, in Chromium', { timeout:
     expect(new URL(page.url()).pathname).toBe('/oauth/account');
     expect(await page.content()).toContain('Signed in as <strong>alice@allowed.test</strong>');
     expect(await page.locator('li.app').count()).toBe(1);
+  });
+
+  it('a user the operator disabled is refused (403), whatever the provider says', async () => {
+    await prisma.user.update({ where: { username: 'alice@allowed.test' }, data: { disabledAt: new Date() } });
+    await freshPage();
+    await page.goto(startAuthorization().url);
+    const response = page.waitForResponse((r) => r.url().includes('/oauth/upstream/callback'));
+    await signInUpstream('alice');
+    expect((await response).status()).toBe(403);
+    expect((await errorOnPage()).text).toContain('This account is disabled here');
   });
 });
 

@@ -110,6 +110,13 @@ export function upstreamRoutes(deps: AuthzContext, client: UpstreamClient): Rout
       );
     }
     const user: User = await linkedUser(deps.prisma, settings.issuer, claims);
+    if (user.disabledAt) {
+      // Refused as at the password form: an operator disabled this user here, whatever the provider says.
+      throw failed(
+        'disabled',
+        new OAuthError('access_denied', 'This account is disabled here. Ask the operator for access.', 403),
+      );
+    }
     deps.logger.info({ userId: user.id, clientId: flow?.clientId }, 'upstream login succeeded');
     deps.audit.record({
       type: 'login.succeeded',
