@@ -1,6 +1,7 @@
 import { createAuditLog, createGuardedFetcher, VerifiedTokenCache } from '@mcp-auth/core';
 import { createClientDirectory } from './clients/directory.ts';
 import type { AuthzContext, AuthzDeps } from './deps.ts';
+import { createUpstreamClient } from './upstream/upstream-client.ts';
 
 /**
  * What the endpoints share, built once per app: the client directory holds the caches of client
@@ -23,5 +24,6 @@ export function createAuthzContext(deps: AuthzDeps): AuthzContext {
   const audit = deps.audit ?? createAuditLog({ prisma: deps.prisma, logger: deps.logger });
   // No clock tolerance: a remembered token counts only until its own `exp`.
   const verifiedTokens = new VerifiedTokenCache(10_000, 0);
-  return { ...deps, clients, audit, verifiedTokens };
+  const upstream = deps.config.upstreamOidc && createUpstreamClient(deps.config.upstreamOidc, deps.logger);
+  return { ...deps, clients, audit, verifiedTokens, upstream };
 }

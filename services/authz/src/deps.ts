@@ -12,6 +12,7 @@ import type {
 } from '@mcp-auth/core';
 import type { ClientDirectory } from './clients/directory.ts';
 import type { AuthzConfig } from './config.ts';
+import type { UpstreamClient } from './upstream/upstream-client.ts';
 
 /** Everything the authorization server needs; main.ts wires real ones, tests their own. */
 export interface AuthzDeps {
@@ -48,4 +49,6 @@ export interface AuthzContext extends AuthzDeps {
   audit: AuditLog;
   /** Access tokens verified before, for introspection and revocation (see token/find-token.ts). */
   verifiedTokens: VerifiedTokenCache;
+  /** The upstream OpenID Connect provider (its discovered metadata is cached), when configured. */
+  upstream?: UpstreamClient | undefined;
 }

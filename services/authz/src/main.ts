@@ -71,7 +71,7 @@ try {
     app,
   );
   const housekeeping = startHousekeeping(
-    { prisma, logger, auditRetentionSeconds: env.AUDIT_RETENTION },
+    { prisma, logger, auditRetentionSeconds: env.AUDIT_RETENTION, audit },
     env.HOUSEKEEPING_INTERVAL,
     {
       revocation,
