@@ -1,4 +1,12 @@
-import { dummyPasswordHash, verifyPassword, type PrismaClient, type User } from '@mcp-auth/core';
+import {
+  dummyPasswordHash,
+  hashPassword,
+  passwordNeedsRehash,
+  verifyPassword,
+  type Logger,
+  type PrismaClient,
+  type User,
+} from '@mcp-auth/core';
 
 /**
  * The user with these credentials, or null. An unknown username still costs one scrypt (against a
@@ -6,10 +14,40 @@ import { dummyPasswordHash, verifyPassword, type PrismaClient, type User } from 
  */
 export async function authenticate(
   prisma: PrismaClient,
+  logger: Logger,
   username: string | undefined,
   password: string | undefined,
 ): Promise<User | null> {
   const user = username ? await prisma.user.findUnique({ where: { username } }) : null;
   const ok = await verifyPassword(password ?? '', user?.passwordHash ?? (await dummyPasswordHash()));
-  return user && ok ? user : null;
+  if (!user || !ok) return null;
+  if (passwordNeedsRehash(user.passwordHash)) return upgradeHash(prisma, logger, user, password ?? '');
+  return user;
+}
+
+/**
+ * Re-hashes with the current parameters (PASSWORD_HASH_COST) now that the password is known. Only
+ * if the stored hash is still the one just verified: a password changed meanwhile is not undone.
+ * A failure here does not fail the login: the old hash still verifies, and the next login retries.
+ */
+async function upgradeHash(
+  prisma: PrismaClient,
+  logger: Logger,
+  user: User,
+  password: string,
+): Promise<User> {
+  try {
+    const passwordHash = await hashPassword(password);
+    const updated = await prisma.user.updateMany({
+      where: { id: user.id, passwordHash: user.passwordHash },
+      data: { passwordHash },
+    });
+    if (updated.count === 1) {
+      logger.info({ userId: user.id }, 'password hash upgraded to the current parameters');
+      return { ...user, passwordHash };
+    }
+  } catch (err) {
+    logger.warn({ err, userId: user.id }, 'could not upgrade the password hash; the old one stays valid');
+  }
+  return user;
 }

@@ -63,10 +63,12 @@ export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHa
       });
     }
 
-    const user = await authenticate(deps.prisma, form.username, form.password).catch(async (err: unknown) => {
-      await admission.attempt.finish('abandoned');
-      throw err;
-    });
+    const user = await authenticate(deps.prisma, deps.logger, form.username, form.password).catch(
+      async (err: unknown) => {
+        await admission.attempt.finish('abandoned');
+        throw err;
+      },
+    );
     await admission.attempt.finish(user ? 'success' : 'failure');
     if (!user) {
       deps.logger.info({ clientId: flow.clientId, address }, 'login failed');
