@@ -3,6 +3,8 @@
 //  3. The authorizing proxy: tools/call through services/mcp to an MCP SDK upstream vs the same
 //     upstream directly (throughput ratio, added p99), and the proxy's memory while 10,000 SSE events
 //     stream through it (bench/proxy.ts). BENCH_ONLY=proxy runs this section alone.
+//  4. Password hashing (bench/hashing.ts, BENCH_ONLY=hashing): logins/s per PASSWORD_HASH_COST, and
+//     the p99 of token requests while logins run.
 //  2. Authorized tools/call (echo) through the real MCP app (bearer middleware: local JWT verification,
 //     then the revocation check in Redis), against the same MCP handler with no authentication, each
 //     server in its own process, runs alternating A B A B …, medians reported with the ratio.
@@ -27,6 +29,7 @@ import {
   type SigningKey,
 } from '@mcp-auth/core';
 import { ECHO_BODY, load, MCP_HEADERS, type LoadResult } from './load.ts';
+import { benchmarkHashing } from './hashing.ts';
 import { benchmarkProxy } from './proxy.ts';
 import { createScratchDatabase, scratchKeyPrefix } from './scratch.ts';
 import type { ServerSpec } from './server-spec.ts';
@@ -48,8 +51,8 @@ const env = loadConfig({
   /** SSE events streamed through the proxy while its memory is watched, and characters per event. */
   BENCH_SSE_EVENTS: z.coerce.number().int().min(100).max(100_000).default(10_000),
   BENCH_SSE_EVENT_SIZE: z.coerce.number().int().min(0).max(65_536).default(1024),
-  /** Sections to run (comma-separated): verify, http, proxy. */
-  BENCH_ONLY: z.string().default('verify,http,proxy'),
+  /** Sections to run (comma-separated): verify, http, proxy, hashing. */
+  BENCH_ONLY: z.string().default('verify,http,proxy,hashing'),
   /** Cap per load run, so a very fast machine still makes a bounded number of requests. */
   BENCH_MAX_REQUESTS: z.coerce.number().int().min(1000).default(500_000),
 });
@@ -267,3 +270,12 @@ const sections = new Set(env.BENCH_ONLY.split(',').map((s) => s.trim()));
 if (sections.has('verify')) printVerification();
 if (sections.has('http')) await benchmarkHttp();
 if (sections.has('proxy')) await benchmarkProxyRuns();
+if (sections.has('hashing')) {
+  await benchmarkHashing({
+    databaseUrl: env.BENCH_DATABASE_URL,
+    seconds: env.BENCH_DURATION,
+    rounds: env.BENCH_ROUNDS,
+    connections: env.BENCH_PROXY_CONNECTIONS,
+    print,
+  });
+}
