@@ -47,6 +47,15 @@ describe('password hashing', { timeout: 60_000 }, () => {
     }
   });
 
+  it('refuses a concurrency that would take every thread of the pool', async () => {
+    const pw = await loadWith({ PASSWORD_HASH_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '4' });
+    expect(() => pw.currentScryptParameters()).toThrow(
+      /PASSWORD_HASH_CONCURRENCY: must be below UV_THREADPOOL_SIZE \(4\)/,
+    );
+    const ok = await loadWith({ PASSWORD_HASH_CONCURRENCY: '3', UV_THREADPOOL_SIZE: '4' });
+    expect(ok.currentScryptParameters().N).toBe(2 ** 17);
+  });
+
   it('refuses stored hashes it cannot have written, without running scrypt on them', async () => {
     const pw = await loadWith({ PASSWORD_HASH_COST: '15' });
     const [, , r, p, salt, key] = LEGACY.split('$');

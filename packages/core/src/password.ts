@@ -8,18 +8,24 @@ import { loadConfig } from './config.ts';
  * The operator's choice of hashing cost. PASSWORD_HASH_COST is log2 of scrypt's N (r=8, p=1): 17 is
  * OWASP's minimum (2023) and the default; each step doubles the time and the memory of a hash
  * (128 MiB at 17). README "Password hashing" lists the login throughput measured for each value.
- * PASSWORD_HASH_CONCURRENCY caps the hashes computed at once; the default leaves one core to the
- * event loop, so token requests keep their latency while logins run, and keeps threads of libuv's
- * pool (4 by default, UV_THREADPOOL_SIZE) free for DNS lookups and file reads.
+ * PASSWORD_HASH_CONCURRENCY caps the hashes computed at once; the default (cores - 1, at most
+ * UV_THREADPOOL_SIZE - 1) leaves one core to the event loop, so token requests keep their latency
+ * while logins run, and keeps a thread of libuv's pool free for DNS lookups and file reads.
  */
+// libuv reads UV_THREADPOOL_SIZE once, at its first use of the pool; 4 when unset.
+const threadPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+
 export const passwordHashEnv = {
   PASSWORD_HASH_COST: z.coerce.number().int().min(15).max(18).default(17),
   PASSWORD_HASH_CONCURRENCY: z.coerce
     .number()
     .int()
     .min(1)
-    .max(64)
-    .default(Math.max(1, availableParallelism() - 1)),
+    .refine(
+      (n) => n === 1 || n < threadPoolSize,
+      `must be below UV_THREADPOOL_SIZE (${threadPoolSize}), so that a thread stays free for DNS lookups and files; raise UV_THREADPOOL_SIZE with it`,
+    )
+    .default(Math.max(1, Math.min(availableParallelism() - 1, threadPoolSize - 1))),
 };
 
 export interface ScryptParameters {
