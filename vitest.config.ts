@@ -24,7 +24,12 @@ export default defineConfig({
         resolve,
         test: {
           name: 'unit',
-          include: ['packages/**/*.test.ts', 'services/**/*.test.ts', 'client/**/*.test.ts'],
+          include: [
+            'packages/**/*.test.ts',
+            'services/**/*.test.ts',
+            'client/**/*.test.ts',
+            'test/helm/**/*.test.ts',
+          ],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
         },
       },
@@ -43,7 +48,12 @@ export default defineConfig({
         resolve,
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.e2e.test.ts', 'test/stack/**/*.e2e.test.ts'],
+          include: [
+            'test/e2e/**/*.e2e.test.ts',
+            'test/stack/**/*.e2e.test.ts',
+            'test/faults/**/*.e2e.test.ts',
+            'test/hostile/**/*.e2e.test.ts',
+          ],
           globalSetup: [infraSetup],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { publicKeyPem, signAccessToken, type SigningKey } from '@mcp-auth/core';
+import { cpuTimeMs, systemCalls, type CpuPlan } from './cpus.ts';
 import { load, MCP_HEADERS, type LoadResult } from './load.ts';
 import { startServer, type ServerProcess } from './servers.ts';
 import type { ServerSpec } from './server-spec.ts';
@@ -23,6 +24,8 @@ export interface ProxyBenchOptions {
   /** SSE events in the memory run, and the characters of each. */
   events: number;
   eventSize: number;
+  /** Where the upstream and the proxy run (bench/cpus.ts); unpinned when absent. */
+  cpus?: CpuPlan;
 }
 
 const fmt = (n: number, digits = 0) =>
@@ -90,9 +93,15 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
       redisUrl: o.redisUrl,
       keyPrefix: o.keyPrefix,
     };
-    const upstream = await startServer({ ...base, mode: 'upstream' });
+    // Pinned, the upstream has CPU 0 to itself in both kinds of run, and the proxy shares the load
+    // generator's: the ratio then shows what the extra hop costs the client in throughput and
+    // latency, and the CPU time per request below shows what it costs in CPU.
+    const upstream = await startServer({ ...base, mode: 'upstream' }, { cpus: o.cpus?.server });
     servers.push(upstream);
-    const proxy = await startServer({ ...base, mode: 'proxy', upstreamUrl: upstream.url });
+    const proxy = await startServer(
+      { ...base, mode: 'proxy', upstreamUrl: upstream.url },
+      { cpus: o.cpus?.load },
+    );
     servers.push(proxy);
     const { token } = signAccessToken(o.key, {
       issuer: o.issuer,
@@ -113,6 +122,8 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
       url: string;
       headers: Record<string, string>;
       runs: LoadResult[];
+      /** CPU milliseconds per request over the measured runs, of the upstream and of the proxy. */
+      cpu: { upstream: number; proxy: number; proxyCalls: number; load: number; requests: number };
     }[] = [
       {
         name: 'direct',
@@ -120,6 +131,7 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
         url: upstream.url,
         headers: {},
         runs: [] as LoadResult[],
+        cpu: { upstream: 0, proxy: 0, proxyCalls: 0, load: 0, requests: 0 },
       },
       {
         name: 'proxy',
@@ -127,14 +139,26 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
         url: proxy.url,
         headers: { authorization: `Bearer ${token}` },
         runs: [] as LoadResult[],
+        cpu: { upstream: 0, proxy: 0, proxyCalls: 0, load: 0, requests: 0 },
       },
     ];
     const options = { connections: o.connections, maxRequests: o.maxRequests };
     for (const t of targets) await load(t.url, t.headers, { ...options, seconds: o.warmupSeconds });
     for (let round = 0; round < o.rounds; round++) {
       for (const t of targets) {
+        const sample = () =>
+          Promise.all([cpuTimeMs(upstream.pid), cpuTimeMs(proxy.pid), systemCalls(proxy.pid)]);
+        const cpuBefore = await sample();
+        const loadBefore = process.cpuUsage();
         const result = await load(t.url, t.headers, { ...options, seconds: o.seconds });
+        const loadUsed = process.cpuUsage(loadBefore);
+        const cpuAfter = await sample();
+        t.cpu.load += (loadUsed.user + loadUsed.system) / 1000;
         t.runs.push(result);
+        t.cpu.upstream += cpuAfter[0] - cpuBefore[0];
+        t.cpu.proxy += cpuAfter[1] - cpuBefore[1];
+        t.cpu.proxyCalls += cpuAfter[2] - cpuBefore[2];
+        t.cpu.requests += result.requests;
         process.stderr.write(
           `  proxy run ${round + 1}/${o.rounds} ${t.name.padEnd(7)} ${fmt(result.requestsPerSecond)} req/s\n`,
         );
@@ -163,6 +187,14 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
     const addedP99 = median(proxied!.runs.map((r, i) => r.p99Ms - direct!.runs[i]!.p99Ms));
     print(`  proxy / direct throughput: ${fmt(ratio, 3)} (median of per-round ratios; goal ≥ 0.9)`);
     print(`  added p99 latency: ${fmt(addedP99, 2)} ms (median of per-round differences; goal < 2 ms)`);
+    const perRequest = (ms: number, requests: number) => fmt(ms / requests, 3);
+    print(
+      `  CPU per request: upstream ${perRequest(direct!.cpu.upstream, direct!.cpu.requests)} ms direct, ` +
+        `${perRequest(proxied!.cpu.upstream, proxied!.cpu.requests)} ms proxied; ` +
+        `proxy ${perRequest(proxied!.cpu.proxy, proxied!.cpu.requests)} ms ` +
+        `(${fmt(proxied!.cpu.proxyCalls / proxied!.cpu.requests, 1)} read/write system calls); ` +
+        `load generator ${perRequest(direct!.cpu.load + proxied!.cpu.load, direct!.cpu.requests + proxied!.cpu.requests)} ms`,
+    );
     print();
 
     // Memory: a short stream first, so the measured one starts from a warmed-up process.

@@ -8,9 +8,12 @@
 //  2. Authorized tools/call (echo) through the real MCP app (bearer middleware: local JWT verification,
 //     then the revocation check in Redis), against the same MCP handler with no authentication, each
 //     server in its own process, runs alternating A B A B …, medians reported with the ratio.
+// Pinned by default (BENCH_PIN, bench/cpus.ts): the server under test on CPU 0, the load generator on
+// the others. BENCH_NODE_FLAGS passes Node flags (e.g. --cpu-prof) to the servers.
 // Needs Redis (BENCH_REDIS_URL) and Postgres (BENCH_DATABASE_URL: a scratch database is created and
 // dropped; the revocation store reads it only to rebuild its Redis set).
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { revocationCompleteKey } from '@mcp-auth/resource-server';
 import { z } from 'zod';
 import {
@@ -36,6 +39,7 @@ import type { ServerSpec } from './server-spec.ts';
 import { startServer, type ServerProcess } from './servers.ts';
 import { median } from './stats.ts';
 import { benchmarkVerification } from './verify-micro.ts';
+import { cpuPlan, pin } from './cpus.ts';
 
 const env = loadConfig({
   BENCH_REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
@@ -53,11 +57,20 @@ const env = loadConfig({
   BENCH_SSE_EVENT_SIZE: z.coerce.number().int().min(0).max(65_536).default(1024),
   /** Sections to run (comma-separated): verify, http, proxy, hashing. */
   BENCH_ONLY: z.string().default('verify,http,proxy,hashing'),
+  /**
+   * auto: pin the server under test to CPU 0 and the load generator (with the proxy, in the proxy
+   * section) to the others, when there are two CPUs or more and taskset is installed; off: do not.
+   */
+  BENCH_PIN: z.enum(['auto', 'off']).default('auto'),
   /** Cap per load run, so a very fast machine still makes a bounded number of requests. */
   BENCH_MAX_REQUESTS: z.coerce.number().int().min(1000).default(500_000),
 });
 
 const ISSUER = 'http://localhost:8080';
+
+const cpus = cpuPlan(env.BENCH_PIN);
+// This process is the load generator (autocannon runs in it).
+if (cpus) pin(process.pid, cpus.load);
 const SCOPES = [BASE_SCOPE];
 
 const fmt = (n: number, digits = 0) =>
@@ -147,9 +160,10 @@ async function benchmarkHttp(): Promise<void> {
       redisUrl: env.BENCH_REDIS_URL,
       keyPrefix: redisKeys.keyPrefix,
     };
+    // Both on the same CPU: they take turns, so each run has that core to itself.
     const [authorized, unauthorized] = await Promise.all([
-      startServer({ ...base, mode: 'authorized' }),
-      startServer({ ...base, mode: 'unauthorized' }),
+      startServer({ ...base, mode: 'authorized' }, { cpus: cpus?.server }),
+      startServer({ ...base, mode: 'unauthorized' }, { cpus: cpus?.server }),
     ]);
     servers.push(authorized, unauthorized);
 
@@ -259,6 +273,7 @@ async function benchmarkProxyRuns(): Promise<void> {
       maxRequests: env.BENCH_MAX_REQUESTS,
       events: env.BENCH_SSE_EVENTS,
       eventSize: env.BENCH_SSE_EVENT_SIZE,
+      cpus,
     });
   } finally {
     await redisKeys.clean();
@@ -267,6 +282,17 @@ async function benchmarkProxyRuns(): Promise<void> {
 }
 
 const sections = new Set(env.BENCH_ONLY.split(',').map((s) => s.trim()));
+print(
+  cpus
+    ? `CPUs: servers under test on ${cpus.server}, load generator on ${cpus.load} (taskset; BENCH_PIN=off to not pin); ` +
+        `load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`
+    : `CPUs: not pinned; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+);
+print();
 if (sections.has('verify')) printVerification();
 if (sections.has('http')) await benchmarkHttp();
 if (sections.has('proxy')) await benchmarkProxyRuns();

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pin } from './cpus.ts';
 import type { ServerSpec } from './server-spec.ts';
 
 const SERVER_ENTRY = fileURLToPath(new URL('./mcp-server.ts', import.meta.url));
@@ -13,14 +14,24 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts bench/mcp-server.ts in a child process and waits (bounded) for the port it listens on. */
-export function startServer(spec: ServerSpec, timeoutMs = 30_000): Promise<ServerProcess> {
+/**
+ * Starts bench/mcp-server.ts in a child process and waits (bounded) for the port it listens on;
+ * `cpus` (a taskset list) pins it.
+ */
+export function startServer(
+  spec: ServerSpec,
+  options: { cpus?: string; timeoutMs?: number } = {},
+): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const child: ChildProcess = fork(SERVER_ENTRY, [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_NODE_FLAGS adds Node flags to every server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+    // (the profile is written when the server exits at the end of its section).
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, BENCH_SERVER: JSON.stringify(spec) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (options.cpus !== undefined && child.pid !== undefined) pin(child.pid, options.cpus);
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     if (child.connected) child.disconnect();

@@ -77,6 +77,12 @@ export interface Stack {
   gateway: StackProcess;
   /** Every process's output so far, for failure messages. */
   output(): string;
+  /**
+   * Starts a service (or the gateway) again on the same port with the same environment, as
+   * compose's restart policy does after it died, and resolves when it is ready. The stack's
+   * `services`/`gateway` then name the new process.
+   */
+  restart(name: AppService | typeof GATEWAY): Promise<void>;
   /** Stops the gateway, then the services (SIGTERM); resolves with each exit code. */
   stop(): Promise<Record<string, number | null>>;
 }
@@ -243,13 +249,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ),
     ) as Record<AppService, StackService>;
 
-    const gateway = await startGateway({
-      env: localEnvironment(service(compose, GATEWAY), addr),
-      port,
-      dir: join(dir, 'gateway'),
-      onOutput: opts.onOutput && ((line) => opts.onOutput!(GATEWAY, line)),
-    });
-    started.push(gateway);
+    const runGateway = async () => {
+      const proc = await startGateway({
+        env: localEnvironment(service(compose, GATEWAY), addr),
+        port,
+        dir: join(dir, 'gateway'),
+        onOutput: opts.onOutput && ((line) => opts.onOutput!(GATEWAY, line)),
+      });
+      started.push(proc);
+      return proc;
+    };
+    let gateway = await runGateway();
 
     let stopping: Promise<Record<string, number | null>> | undefined;
     return {
@@ -259,8 +269,23 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       redisUrl,
       dir,
       services,
-      gateway,
+      get gateway() {
+        return gateway;
+      },
       output: () => started.map((p) => `--- ${p.name}\n${p.output()}`).join('\n'),
+      async restart(name) {
+        if (stopping) throw new StackError('the stack is stopping');
+        if (name === GATEWAY) {
+          await gateway.stop();
+          gateway = await runGateway();
+          return;
+        }
+        const current = services[name];
+        await current.process.stop();
+        const proc = run(name, { PORT: String(current.port) });
+        current.process = proc;
+        await waitForHttp(`${current.url}/readyz`, proc);
+      },
       stop() {
         stopping ??= (async () => {
           const codes: Record<string, number | null> = { gateway: await gateway.stop() };

@@ -89,6 +89,7 @@ describe('housekeeping', () => {
       revocations: 1,
       sessions: 1,
       clientAssertions: 1,
+      auditEvents: 0,
     });
     expect(await exists(expired)).toEqual({
       code: false,
@@ -106,6 +107,19 @@ describe('housekeeping', () => {
       session: true,
       assertion: true,
     });
+  });
+
+  it('deletes audit events older than AUDIT_RETENTION, and keeps them all without it', async () => {
+    const old = await prisma.auditEvent.create({
+      data: { type: 'login.failed', outcome: 'failure', at: new Date(Date.now() - 10 * 86_400_000) },
+    });
+    const recent = await prisma.auditEvent.create({ data: { type: 'login.failed', outcome: 'failure' } });
+    expect((await runHousekeeping(prisma))?.auditEvents).toBe(0);
+    expect(await runHousekeeping(prisma, new Date(), { auditRetentionSeconds: 7 * 86_400 })).toMatchObject({
+      auditEvents: 1,
+    });
+    const left = await prisma.auditEvent.findMany({ where: { id: { in: [old.id, recent.id] } } });
+    expect(left.map((e) => e.id)).toEqual([recent.id]);
   });
 
   it('skips the round while another replica holds it', async () => {

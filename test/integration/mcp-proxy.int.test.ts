@@ -512,6 +512,47 @@ describe('upstream failures', () => {
     expect(await res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
   });
 
+  it('passes an answer on as the upstream sent it, and cuts off one the upstream breaks off', async () => {
+    const json = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { tools: [] } });
+    // A hand-written upstream: a complete JSON answer, or an event stream that dies after one event.
+    const raw = await listen((req: express.Request, res: express.Response) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.headers['x-mcp-auth-scope'] === undefined) return res.destroy();
+        if (req.url?.includes('broken')) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message"}\n\n');
+          setTimeout(() => res.socket?.destroy(), 50);
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'raw-1' });
+        res.end(json);
+      });
+    });
+    const at = await startProxy(POLICY(`${raw.base}/mcp`, `${raw.base}/mcp?broken`));
+    const whole = await post('/files', rpc('tools/list'), issueAt(at), {}, at);
+    expect(whole.status).toBe(200);
+    // As sent: no charset added, the session header kept.
+    expect(whole.headers.get('content-type')).toBe('application/json');
+    expect(whole.headers.get('mcp-session-id')).toBe('raw-1');
+    expect(await whole.text()).toBe(json);
+
+    const notesToken = signAccessToken(key, {
+      issuer: at,
+      subject: 'alice',
+      audience: `${at}/notes`,
+      clientId: 'client-1',
+      scopes: ['notes:read'],
+      sid: 'family-failures',
+      ttlSeconds: 300,
+    }).token;
+    const broken = await post('/notes', rpc('tools/list'), notesToken, {}, at);
+    // The stream opened with its first event; the client must not take what follows for a whole answer.
+    expect(broken.status).toBe(200);
+    expect(broken.headers.get('content-type')).toBe('text/event-stream');
+    await expect(broken.text()).rejects.toThrow();
+  });
+
   it('aborts the upstream request when the client disconnects', async () => {
     const abort = new AbortController();
     const res = await fetch(`${base}/notes`, {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revocationCompleteKey } from '@mcp-auth/core';
 import {
   addClient,
   addUser,
@@ -78,6 +79,6 @@ describe('Redis data lost', () => {
     });
     expect(await mcpStatus(familyTokens.accessToken)).toBe(401);
     expect(await mcpStatus(live.accessToken)).toBe(200);
-    expect(await stack.redis.exists(`${stack.redisInfo.keyPrefix}revoked:complete`)).toBe(1);
+    expect(await stack.redis.exists(revocationCompleteKey(stack.redisInfo.keyPrefix))).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import {
+  createAuditLog,
   createLogger,
   createPrisma,
   createRedis,
@@ -10,6 +11,7 @@ import {
   randomToken,
   RedisRevocationStore,
   signingKeyFromPem,
+  type AuditLog,
   type PrismaClient,
   type Redis,
   type SigningKey,
@@ -45,8 +47,12 @@ export interface TokenStack {
   redisInfo: TestRedis;
   /** Between both services and Redis. */
   proxy: TcpProxy;
+  /** Between the apps' Prisma clients and PostgreSQL (the test's own `prisma` connects directly). */
+  dbProxy: TcpProxy;
   /** A direct connection, for the test to look at (or destroy) the run's keys. */
   redis: Redis;
+  /** The audit writer both apps share: `flush()` before reading the audit table. */
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -56,14 +62,29 @@ async function listening(): Promise<{ server: Server; base: string }> {
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-export async function startTokenStack(): Promise<TokenStack> {
-  const [db, redisInfo] = await Promise.all([startPostgres(), startRedis()]);
+/**
+ * `redis`: a Redis of the test's own (one it may FLUSHALL); the run's shared server otherwise.
+ * `redisUrl`: the services reach this REDIS_URL directly instead of that Redis through the proxy (a
+ * Cluster or Sentinels, whose clients follow redirections a single proxy cannot carry).
+ * `env`: authorization server variables, as its environment would set them (ADMIN_API_TOKEN…).
+ */
+export async function startTokenStack(
+  opts: { redis?: TestRedis; redisUrl?: string; env?: Record<string, string> } = {},
+): Promise<TokenStack> {
+  const env = opts.env ?? {};
+  const [db, redisInfo] = await Promise.all([startPostgres(), opts.redis ?? startRedis()]);
   const prisma = createPrisma(db.url);
   const target = new URL(redisInfo.url);
   const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-  const redis = createRedis(redisInfo.url);
-  const authzRedis = createRedis(proxy.url('redis'), { commandTimeoutMs: 500 });
-  const mcpRedis = createRedis(proxy.url('redis'), { commandTimeoutMs: 500 });
+  const dbTarget = new URL(db.url);
+  const dbProxy = await startTcpProxy({ host: dbTarget.hostname, port: Number(dbTarget.port || 5432) });
+  const appDbUrl = new URL(db.url);
+  appDbUrl.port = String(dbProxy.port);
+  const appPrisma = createPrisma(appDbUrl.toString());
+  const servicesRedisUrl = opts.redisUrl ?? proxy.url('redis');
+  const redis = createRedis(opts.redisUrl ?? redisInfo.url);
+  const authzRedis = createRedis(servicesRedisUrl, { commandTimeoutMs: 500 });
+  const mcpRedis = createRedis(servicesRedisUrl, { commandTimeoutMs: 500 });
   // Reconnection attempts while the proxy is cut are expected; keep them off the console.
   for (const r of [redis, authzRedis, mcpRedis]) r.on('error', () => undefined);
   await Promise.all([redis.connect(), authzRedis.connect(), mcpRedis.connect()]);
@@ -72,11 +93,12 @@ export async function startTokenStack(): Promise<TokenStack> {
   const authz = await listening();
   const mcp = await listening();
   const logger = createLogger('token-stack', 'silent');
-  const config: AuthzConfig = testAuthzConfig(authz.base, `${mcp.base}/mcp`);
+  const config: AuthzConfig = testAuthzConfig(authz.base, `${mcp.base}/mcp`, env);
+  const audit = createAuditLog({ prisma: appPrisma, logger });
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
   const initialAccessToken = randomToken(32);
   // Registration beside the authorization server, on one origin as behind the gateway.
-  const authzRevocation = new RedisRevocationStore(authzRedis, prisma, redisInfo.keyPrefix);
+  const authzRevocation = new RedisRevocationStore(authzRedis, appPrisma, redisInfo.keyPrefix);
   const authzApp = express();
   authzApp.use(
     createRegistrationApp({
@@ -86,15 +108,18 @@ export async function startTokenStack(): Promise<TokenStack> {
         initialAccessToken,
         policy: config.policy,
       },
-      prisma,
+      prisma: appPrisma,
       logger,
       revocation: authzRevocation,
+      audit,
     }),
   );
-  authzApp.use(createAuthzApp({ config, prisma, signingKey, logger, revocation: authzRevocation }));
+  authzApp.use(
+    createAuthzApp({ config, prisma: appPrisma, signingKey, logger, revocation: authzRevocation, audit }),
+  );
   authz.server.on('request', authzApp);
   // The MCP service's own Prisma client: it reads Postgres only to rebuild Redis.
-  const mcpPrisma = createPrisma(db.url, { max: 2 });
+  const mcpPrisma = createPrisma(appDbUrl.toString(), { max: 2 });
   mcp.server.on(
     'request',
     createMcpApp({
@@ -115,15 +140,18 @@ export async function startTokenStack(): Promise<TokenStack> {
     prisma,
     redisInfo,
     proxy,
+    dbProxy,
     redis,
+    audit,
     async close() {
       for (const s of [authz.server, mcp.server]) {
         s.closeAllConnections();
         await new Promise((resolve) => s.close(resolve));
       }
       for (const r of [redis, authzRedis, mcpRedis]) r.disconnect();
-      await proxy.close();
-      await Promise.all([prisma.$disconnect(), mcpPrisma.$disconnect()]);
+      await audit.flush();
+      await Promise.all([proxy.close(), dbProxy.close()]);
+      await Promise.all([prisma.$disconnect(), appPrisma.$disconnect(), mcpPrisma.$disconnect()]);
       await redisInfo.stop();
       await db.stop();
     },

@@ -128,6 +128,8 @@ describe('gateway routing (deploy/gateway with the compose settings)', () => {
     '/mcp/other',
     '/registration/oauth/register',
     '/.well-known/openid-configuration',
+    // Not routed unless GATEWAY_ADMIN_API=true (below).
+    '/admin/v1/users',
     '/',
   ])('%s reaches no service: 404 in the OAuth error shape', async (path) => {
     const before = seen.length;
@@ -136,6 +138,33 @@ describe('gateway routing (deploy/gateway with the compose settings)', () => {
     expect(res.headers['content-type']).toMatch(/application\/json/);
     expect(res.json()).toEqual({ error: 'not_found', error_description: expect.any(String) });
     expect(seen.length).toBe(before);
+  });
+
+  it('routes the admin API to authz only with GATEWAY_ADMIN_API=true', async () => {
+    const portOf = (name: Upstream) => {
+      const a = servers.get(name)!.address();
+      return typeof a === 'object' && a ? a.port : 0;
+    };
+    const adminDir = await mkdtemp(join(tmpdir(), 'mcp-auth-gateway-admin-'));
+    const withAdmin = await startGateway({
+      env: {
+        ...gatewayEnv,
+        GATEWAY_ADMIN_API: 'true',
+        GATEWAY_REGISTRATION_UPSTREAM: `127.0.0.1:${portOf('registration')}`,
+        GATEWAY_AUTHZ_UPSTREAM: `127.0.0.1:${portOf('authz')}`,
+        GATEWAY_MCP_UPSTREAM: `127.0.0.1:${portOf('mcp')}`,
+      },
+      port: await freePort(),
+      dir: adminDir,
+    });
+    try {
+      const res = await request(`${withAdmin.url}/admin/v1/users?limit=1`);
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual({ upstream: 'authz', url: '/admin/v1/users?limit=1' });
+    } finally {
+      await withAdmin.stop();
+      await rm(adminDir, { recursive: true, force: true });
+    }
   });
 
   it("answers /healthz itself, so the services' health endpoints stay private", async () => {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import {
   BASE_SCOPE,
+  createAuditLog,
   createLogger,
   createPrisma,
   generateSigningKeyPem,
@@ -45,6 +46,8 @@ export async function startAuthorizeServer(env: Record<string, string> = {}): Pr
     signingKey: signingKeyFromPem(generateSigningKeyPem('ES256'), 'ES256'),
     logger,
     revocation: new PostgresRevocationStore(prisma),
+    // Given here so that tests can flush it before reading the audit table.
+    audit: createAuditLog({ prisma, logger }),
   };
   const app = express();
   app.use(authorizeRouter(createAuthzContext(deps)));
@@ -58,6 +61,7 @@ export async function startAuthorizeServer(env: Record<string, string> = {}): Pr
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await deps.audit?.flush();
       await prisma.$disconnect();
       await db.stop();
     },

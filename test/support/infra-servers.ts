@@ -157,7 +157,8 @@ async function removeData(dir: string, databaseDir: string): Promise<void> {
   if (!databaseDir.startsWith(dir)) await rm(databaseDir, { recursive: true, force: true });
 }
 
-async function systemRedis(): Promise<Server> {
+/** A redis-server of the caller's own on a free port (a test may FLUSHALL or stop it). */
+export async function systemRedis(): Promise<Server> {
   const binary = await onPath('redis-server');
   if (!binary) {
     throw new Error(

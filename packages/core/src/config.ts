@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from './logger.ts';
 import { isLoopbackHost } from './redirect-uri.ts';
+import { parseRedisUrl } from './redis.ts';
 
 /** A configuration problem found at start-up; its message names the variable. */
 export class ConfigError extends Error {
@@ -96,7 +97,30 @@ export const logLevel = z
   .default('info');
 
 export const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
-export const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
+/**
+ * REDIS_URL: one server (redis://), a Sentinel-managed master (redis-sentinel://) or a Cluster
+ * (redis-cluster://); see parseRedisUrl. Checked here so a typo stops the start with one line.
+ */
+export const redisUrl = z.string().superRefine((value, ctx) => {
+  try {
+    parseRedisUrl(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+/**
+ * The connection pool of a standalone service (sizes and timeouts for a managed PostgreSQL, Patroni
+ * or PgBouncer: see the README, High availability). Milliseconds, as PostgreSQL counts them.
+ */
+export const databasePoolEnv = {
+  /** Connections per process; replicas × this must stay under the server's (or pooler's) limit. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
+  /** A statement running longer is cancelled by PostgreSQL and the request answers 503; 0: no limit. */
+  DATABASE_STATEMENT_TIMEOUT: z.coerce.number().int().min(0).max(600_000).default(15_000),
+  /** Opening a connection gives up after this, so a dead primary answers 503 rather than hanging. */
+  DATABASE_CONNECT_TIMEOUT: z.coerce.number().int().min(100).max(120_000).default(5_000),
+};
 
 /** Variables every service reads. */
 export const commonEnv = {

@@ -14,8 +14,26 @@ export type * from './generated/prisma/client.ts';
 // this line has run. Query planning is a small part of a request next to its database round trip.
 setFlagsFromString('--liftoff-only');
 
+export interface DatabaseOptions {
+  /** Connections this process may hold (DATABASE_POOL_SIZE). */
+  max?: number;
+  /**
+   * PostgreSQL cancels a statement running longer than this (DATABASE_STATEMENT_TIMEOUT), so a
+   * stuck query frees its connection and the request answers 503 instead of hanging. 0: none.
+   */
+  statementTimeoutMs?: number;
+  /** Opening a connection gives up after this (DATABASE_CONNECT_TIMEOUT); else 503 waits forever on a dead host. */
+  connectTimeoutMs?: number;
+}
+
 /** Prisma over node-postgres: no native query engine, so images need no Prisma binaries. */
-export function createPrisma(databaseUrl: string, options: { max?: number } = {}): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.max ?? 10 });
+export function createPrisma(databaseUrl: string, options: DatabaseOptions = {}): PrismaClient {
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: options.max ?? 10,
+    // Sent as a start-up parameter of every connection (PgBouncer: see the README, High availability).
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
+  });
   return new PrismaClient({ adapter });
 }

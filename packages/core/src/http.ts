@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
 import express, { Router } from 'express';
 import type { z } from 'zod';
-import { OAuthError } from './errors.ts';
+import { isDatabaseUnavailable } from './database-unavailable.ts';
+import { OAuthError, temporarilyUnavailable } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -44,6 +45,11 @@ export function toOAuthError(err: unknown, logger: Logger, req: Request): OAuthE
   if (isInvalidTextError(err)) {
     // A backstop for input the edge checks missed: the database refused it, nothing was written.
     return new OAuthError('invalid_request', 'the request contains characters that are not allowed');
+  }
+  if (isDatabaseUnavailable(err)) {
+    // A PostgreSQL failover, restart or overload: the client retries; the next request gets a new connection.
+    logger.warn({ err: (err as Error).message, method: req.method, path: req.path }, 'database unavailable');
+    return temporarilyUnavailable('the service cannot reach its database now; retry', 1);
   }
   logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
   return new OAuthError('server_error', 'internal error', 500);
@@ -252,6 +258,15 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return '(invalid URL)';
+    // Not a WHATWG URL, e.g. redis-cluster://:secret@a:7000,b:7000 (several hosts): hide the
+    // password of the user information (up to the last @ of the authority) by hand.
+    const m = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^/]*)@)?(.*)$/i.exec(url);
+    if (!m) return '(invalid URL)';
+    const [, scheme, userInfo, rest] = m;
+    // REDIS_URL's Sentinel password travels in the query.
+    const tail = rest!.replace(/([?&]sentinel_password=)[^&#]*/g, '$1***');
+    if (userInfo === undefined) return `${scheme}${tail}`;
+    const user = userInfo.includes(':') ? `${userInfo.slice(0, userInfo.indexOf(':'))}:***` : userInfo;
+    return `${scheme}${user}@${tail}`;
   }
 }

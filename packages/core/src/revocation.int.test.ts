@@ -7,6 +7,8 @@ import { createRedis, type Redis } from './redis.ts';
 import {
   PostgresRevocationStore,
   RedisRevocationStore,
+  revocationCompleteKey,
+  revocationKey,
   RevocationUnavailableError,
   type RevocationEntry,
 } from './revocation.ts';
@@ -116,7 +118,7 @@ describe('revocation stores', () => {
     const jti = randomUUID();
     await store.revoke([{ kind: 'jti', value: jti, expiresAt: inAMinute() }]);
     expect(await prisma.revocation.count({ where: { kind: 'jti', value: jti } })).toBe(1);
-    const ttl = await redis.pttl(`${redisInfo.keyPrefix}revoked:jti:${jti}`);
+    const ttl = await redis.pttl(revocationKey(redisInfo.keyPrefix, 'jti', jti));
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
@@ -135,7 +137,7 @@ describe('revocation stores', () => {
     const second = Math.floor(at.getTime() / 1000);
     expect(await other.isRevoked(tokenOf(sub, second - 1))).toBe(true);
     expect(await other.isRevoked(tokenOf(sub, second + 1))).toBe(false);
-    expect(await redis.exists(`${redisInfo.keyPrefix}revoked:complete`)).toBe(1);
+    expect(await redis.exists(revocationCompleteKey(redisInfo.keyPrefix))).toBe(1);
   });
 
   it('fails closed while Redis is unreachable and recovers by itself', async () => {

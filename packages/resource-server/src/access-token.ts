@@ -39,6 +39,11 @@ export function accessTokenKid(token: string): string {
   if (typ !== 'at+jwt' && typ !== 'application/at+jwt')
     throw new InvalidTokenError('not an access token (typ)');
   if (!ALLOWED.has(header.alg)) throw new InvalidTokenError(`algorithm ${header.alg} not allowed`);
+  // RFC 7515 §4.1.11: a token whose `crit` names extensions the recipient does not understand must
+  // be refused; we understand none, and jsonwebtoken ignores `crit`.
+  if ((header as { crit?: unknown }).crit !== undefined) {
+    throw new InvalidTokenError('critical header extensions are not supported');
+  }
   if (!header.kid) throw new InvalidTokenError('unknown signing key');
   return header.kid;
 }
@@ -82,6 +87,11 @@ export function verifyAccessTokenWithKey(
   }
   if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number') {
     throw new InvalidTokenError('missing exp or iat');
+  }
+  // jsonwebtoken does not look at iat. A token "issued" after now would escape a sign-out's
+  // revocation, which refuses tokens issued up to that moment: only a broken or stolen signer makes one.
+  if (payload.iat > Date.now() / 1000 + (expected.clockToleranceSeconds ?? 5)) {
+    throw new InvalidTokenError('token issued in the future');
   }
   return {
     ...(payload as AccessTokenClaims),

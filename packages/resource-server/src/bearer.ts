@@ -30,8 +30,11 @@ export interface BearerAuthOptions {
   logger?: WarnLogger;
 }
 
-const hasQueryToken = (url: string | undefined) =>
-  new URLSearchParams((url ?? '').split('?')[1] ?? '').has('access_token');
+// Most requests have no query at all: only those with one pay for parsing it.
+const hasQueryToken = (url: string | undefined) => {
+  const query = url?.indexOf('?') ?? -1;
+  return query !== -1 && new URLSearchParams(url!.slice(query + 1)).has('access_token');
+};
 
 /**
  * Admits a request only with a valid access token for this resource in the Authorization header

@@ -30,12 +30,22 @@ export interface RevocationChecker {
 
 export const DEFAULT_KEY_PREFIX = 'mcp-auth:';
 
+/**
+ * The one place that names the set's keys. `{revoked}` is a Redis Cluster hash tag: only the part
+ * between the braces picks the slot, so every key of the set (and the completeness marker) lives
+ * in one slot, and the one MGET per request and the writer's pipelines work on a Cluster (keys in
+ * different slots would fail with CROSSSLOT). The set is small (entries expire with their tokens),
+ * so one slot is not a hot spot worth splitting. A set written under older key names needs no
+ * migration: its marker is absent under these names, so the set is rebuilt from PostgreSQL.
+ */
+const revocationSetKey = (keyPrefix: string, rest: string) => `${keyPrefix}{revoked}:${rest}`;
+
 /** The Redis key of one entry, under the prefix (REDIS_KEY_PREFIX of the authorization server). */
 export const revocationKey = (keyPrefix: string, kind: RevocationKind, value: string) =>
-  `${keyPrefix}revoked:${kind}:${value}`;
+  revocationSetKey(keyPrefix, `${kind}:${value}`);
 
 /** Present once the Redis copy holds every entry of the durable record (gone after a flush or a restart without persistence). */
-export const revocationCompleteKey = (keyPrefix: string) => `${keyPrefix}revoked:complete`;
+export const revocationCompleteKey = (keyPrefix: string) => revocationSetKey(keyPrefix, 'complete');
 
 /** The keys that can revoke one token, in the order `revokedByEntries` reads their values. */
 export const revocationKeysOf = (keyPrefix: string, token: RevocationSubject): string[] => [

@@ -155,6 +155,10 @@ describe('jwtVerifier checks', () => {
     expect(await refusal(verifier.verifyAccessToken(sign(key, { iat: now - 600, exp: now - 300 })))).toMatch(
       /expired/,
     );
+    expect(
+      await refusal(verifier.verifyAccessToken(sign(key, { iat: now + 3600, exp: now + 4200 }))),
+    ).toMatch(/future/);
+    expect(await refusal(verifier.verifyAccessToken(sign(key, {}, { crit: ['exp'] })))).toMatch(/critical/);
     expect(await refusal(verifier.verifyAccessToken(sign(key, { sid: undefined })))).toMatch(/sid/);
     // HS256 with the public key as the secret: the key's algorithm decides, never the header.
     const pem = key.publicKey.export({ format: 'pem', type: 'spki' }).toString();

@@ -1,5 +1,6 @@
 import type express from 'express';
 import { oauthErrorHandler, strictApp } from '@mcp-auth/core';
+import { adminApiRouter } from './admin/api/router.ts';
 import { authorizeRouter } from './authorize/router.ts';
 import { createAuthzContext } from './context.ts';
 import type { AuthzDeps } from './deps.ts';
@@ -26,6 +27,8 @@ export function createApp(deps: AuthzDeps): express.Express {
   app.use(revocationRouter(ctx));
   app.use(introspectionRouter(ctx));
   app.use(authorizeRouter(ctx));
+  // Off unless ADMIN_API_TOKEN is set: then /admin/v1 does not exist (404, from whatever is mounted after).
+  if (deps.config.adminApiToken) app.use(adminApiRouter(ctx, deps.config.adminApiToken));
   app.use(oauthErrorHandler(deps.logger));
   return app;
 }

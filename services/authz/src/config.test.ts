@@ -27,6 +27,24 @@ describe('authorization server configuration', () => {
     ]);
   });
 
+  it('the admin API is off without ADMIN_API_TOKEN, and refuses a short one; AUDIT_RETENTION is 0 or a day or more', () => {
+    const base = { ...env, PUBLIC_URL: 'http://localhost:8080' };
+    const plain = loadAuthzEnv(base);
+    expect(authzConfigFrom(plain, loadPolicy(plain)).adminApiToken).toBeUndefined();
+    expect(loadAuthzEnv({ ...base, ADMIN_API_TOKEN: '' }).ADMIN_API_TOKEN).toBeUndefined();
+    const token = 'x'.repeat(32);
+    const on = loadAuthzEnv({ ...base, ADMIN_API_TOKEN: token });
+    expect(authzConfigFrom(on, loadPolicy(on)).adminApiToken).toBe(token);
+    expect(() => loadAuthzEnv({ ...base, ADMIN_API_TOKEN: 'short' })).toThrow(
+      /ADMIN_API_TOKEN: must be at least 32/,
+    );
+
+    expect(plain.AUDIT_RETENTION).toBe(90 * 24 * 3600);
+    expect(loadAuthzEnv({ ...base, AUDIT_RETENTION: '0' }).AUDIT_RETENTION).toBe(0);
+    expect(() => loadAuthzEnv({ ...base, AUDIT_RETENTION: '3600' })).toThrow(/AUDIT_RETENTION/);
+    expect(() => loadAuthzEnv({ ...base, AUDIT_RETENTION: '90d' })).toThrow(/AUDIT_RETENTION/);
+  });
+
   it('without a policy file, serves the demo scopes for PUBLIC_URL/mcp (or MCP_RESOURCE_URL)', () => {
     const parsed = loadAuthzEnv({ ...env, PUBLIC_URL: 'http://localhost:8080' });
     expect(loadPolicy(parsed).servers.map((s) => s.resource)).toEqual(['http://localhost:8080/mcp']);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   baseUrl,
   commonEnv,
+  databasePoolEnv,
   loadConfig,
   passwordHashEnv,
   policyEnv,
@@ -52,6 +53,21 @@ export const authzEnv = {
     .refine((v) => v === 0 || v >= 86_400, 'must be 0 (keep clients) or at least 86400 (one day)')
     .default(30 * 24 * 3600),
   /**
+   * Housekeeping deletes audit events older than this many seconds (default 90 days); 0 keeps
+   * them all. Less than a day would lose the record of an incident before anyone looked.
+   */
+  AUDIT_RETENTION: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .refine((v) => v === 0 || v >= 86_400, 'must be 0 (keep every event) or at least 86400 (one day)')
+    .default(90 * 24 * 3600),
+  /**
+   * The operator credential of the admin API (/admin/v1); unset, the API is off (404). At least
+   * 32 characters: it grants everything an operator can do.
+   */
+  ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
    * Development and tests only: let Client ID Metadata Documents and client JWKS come from
    * loopback and private addresses (still https). Off, such addresses are refused (SSRF guard).
    */
@@ -67,6 +83,7 @@ export const authzEnv = {
 export const authzServiceEnv = {
   ...authzEnv,
   ...revocationRedisEnv,
+  ...databasePoolEnv,
 };
 
 export type AuthzEnv = z.output<z.ZodObject<typeof authzEnv>>;
@@ -89,6 +106,8 @@ export interface AuthzConfig {
   secureCookies: boolean;
   /** CIMD_ALLOW_PRIVATE_NETWORK: documents and keys may come from loopback and private addresses. */
   outboundAllowPrivateNetwork: boolean;
+  /** ADMIN_API_TOKEN: the admin API is served only when it is set. */
+  adminApiToken?: string;
 }
 
 /** `policy` is `loadPolicy(env)`, read once by whoever starts the server (main, the all-in-one mode). */
@@ -105,6 +124,7 @@ export function authzConfigFrom(env: AuthzEnv, policy: Policy): AuthzConfig {
     sessionMaxLifetime: env.SESSION_MAX_LIFETIME,
     secureCookies: env.PUBLIC_URL.startsWith('https:'),
     outboundAllowPrivateNetwork: env.CIMD_ALLOW_PRIVATE_NETWORK,
+    adminApiToken: env.ADMIN_API_TOKEN,
   };
 }
 

@@ -8,6 +8,8 @@ export interface HousekeepingResult {
   revocations: number;
   sessions: number;
   clientAssertions: number;
+  /** Audit events older than AUDIT_RETENTION. */
+  auditEvents: number;
 }
 
 /** One key for every replica sharing the database. */
@@ -17,7 +19,8 @@ const LOCK_KEY = 'mcp-auth:housekeeping';
  * Deletes what can no longer be used: authorization codes and requests past their expiry (a code
  * replayed later is simply unknown, which is invalid_grant all the same), refresh tokens past
  * theirs, revocation records past the expiry of the last token they cover (the Redis keys
- * expire by themselves), and sign-in sessions past their idle or absolute end.
+ * expire by themselves), sign-in sessions past their idle or absolute end, and audit events older
+ * than AUDIT_RETENTION.
  *
  * Several replicas run this on the same schedule. The deletes would be safe together (each is
  * idempotent), but they would scan and lock the same rows for nothing, so a transaction-scoped
@@ -27,6 +30,7 @@ const LOCK_KEY = 'mcp-auth:housekeeping';
 export async function runHousekeeping(
   prisma: PrismaClient,
   now = new Date(),
+  options: { auditRetentionSeconds?: number } = {},
 ): Promise<HousekeepingResult | undefined> {
   return prisma.$transaction(
     async (tx) => {
@@ -41,6 +45,14 @@ export async function runHousekeeping(
       const sessions = await tx.session.deleteMany({ where: expired });
       // A used client assertion's jti is kept only until the assertion itself expires.
       const assertions = await tx.clientAssertion.deleteMany({ where: expired });
+      // AUDIT_RETENTION; 0 keeps the audit log for ever (the operator archives it elsewhere).
+      const auditRetention = options.auditRetentionSeconds ?? 0;
+      const auditEvents =
+        auditRetention > 0
+          ? await tx.auditEvent.deleteMany({
+              where: { at: { lt: new Date(now.getTime() - auditRetention * 1000) } },
+            })
+          : { count: 0 };
       return {
         authorizationCodes: codes.count,
         authorizationRequests: requests.count,
@@ -48,6 +60,7 @@ export async function runHousekeeping(
         revocations: revocations.count,
         sessions: sessions.count,
         clientAssertions: assertions.count,
+        auditEvents: auditEvents.count,
       };
     },
     // A first run after a long stop may have much to delete; the expiresAt indexes keep it bounded.
@@ -65,7 +78,7 @@ export interface Housekeeping {
  * `clients`, the replica that did the round also removes clients unused for the retention period.
  */
 export function startHousekeeping(
-  deps: { prisma: PrismaClient; logger: Logger },
+  deps: { prisma: PrismaClient; logger: Logger; auditRetentionSeconds?: number },
   intervalSeconds: number,
   clients?: ClientRetention & { revocation: RevocationStore },
 ): Housekeeping {
@@ -73,13 +86,15 @@ export function startHousekeeping(
   const removeClients = async () => {
     if (!clients) return;
     const removed = await removeUnusedClients(
-      { prisma: deps.prisma, revocation: clients.revocation },
+      { prisma: deps.prisma, revocation: clients.revocation, logger: deps.logger },
       clients,
     );
     if (removed > 0) deps.logger.info({ removed }, 'housekeeping: unused clients removed');
   };
   const round = () => {
-    running ??= runHousekeeping(deps.prisma)
+    running ??= runHousekeeping(deps.prisma, new Date(), {
+      auditRetentionSeconds: deps.auditRetentionSeconds,
+    })
       .then(async (result) => {
         if (!result) return deps.logger.debug('housekeeping: another replica holds this round');
         if (Object.values(result).some((n) => n > 0)) {

@@ -1,6 +1,7 @@
 // The authorization server on its own (compose, local stack), with Redis for the revocation set.
 import {
   connectServices,
+  createAuditLog,
   loadVerificationKeys,
   createLogger,
   exitOnStartupError,
@@ -44,6 +45,8 @@ try {
     ? [...(await loadVerificationKeys(env.JWT_PREVIOUS_PUBLIC_KEYS_PATH)).values()]
     : [];
 
+  // Built here, not in createApp, so that a graceful stop writes what is still queued.
+  const audit = createAuditLog({ prisma, logger });
   // Health routes live here, not in createApp: the embedded mode serves its own.
   const app = serviceApp(checks);
   app.use(
@@ -55,19 +58,25 @@ try {
       logger,
       revocation,
       rateLimits: { redis, keyPrefix: env.REDIS_KEY_PREFIX },
+      audit,
     }),
   );
-  const housekeeping = startHousekeeping({ prisma, logger }, env.HOUSEKEEPING_INTERVAL, {
-    revocation,
-    retentionSeconds: env.CLIENT_RETENTION,
-    accessTokenTtl: env.ACCESS_TOKEN_TTL,
-  });
+  const housekeeping = startHousekeeping(
+    { prisma, logger, auditRetentionSeconds: env.AUDIT_RETENTION },
+    env.HOUSEKEEPING_INTERVAL,
+    {
+      revocation,
+      retentionSeconds: env.CLIENT_RETENTION,
+      accessTokenTtl: env.ACCESS_TOKEN_TTL,
+    },
+  );
   await serve({
     app,
     port: env.PORT,
     logger,
     onClose: async () => {
       await housekeeping.stop();
+      await audit.flush();
       await close();
     },
   });

@@ -1,7 +1,9 @@
 import type { Express } from 'express';
 import {
+  createAuditLog,
   keySet,
   strictApp,
+  type AuditLog,
   type Logger,
   type PrismaClient,
   type RevocationStore,
@@ -31,9 +33,12 @@ export function createAllInOneApp(deps: {
   registrationInitialAccessToken?: string;
   /** Where the MCP settings (MCP_POLICY_PATH, MCP_UPSTREAM_URL…) are read; default process.env. */
   mcpEnv?: NodeJS.ProcessEnv;
+  /** One audit writer for both apps; the caller flushes it before closing the database. */
+  audit?: AuditLog;
 }): Express {
   const { authzConfig, prisma, signingKey, revocation, logger, registrationInitialAccessToken } = deps;
   const previousKeys = deps.previousKeys ?? [];
+  const audit = deps.audit ?? createAuditLog({ prisma, logger });
   const app = strictApp();
   app.use(
     createRegistrationApp({
@@ -46,6 +51,7 @@ export function createAllInOneApp(deps: {
       prisma,
       revocation,
       logger: logger.child({ app: 'registration' }),
+      audit,
     }),
   );
   app.use(
@@ -56,6 +62,7 @@ export function createAllInOneApp(deps: {
       previousKeys,
       revocation,
       logger: logger.child({ app: 'authz' }),
+      audit,
     }),
   );
   app.use(

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   createLogger,
+  createAuditLog,
   createPrisma,
   defaultMigrationsDir,
   exitOnStartupError,
@@ -75,6 +76,8 @@ async function main() {
 
     // No gateway in front: X-Forwarded-For is whatever the client sent, so trust proxy stays off
     // and the login throttle counts the connecting address.
+    // Flushed on a graceful stop, before the database closes.
+    const audit = createAuditLog({ prisma, logger });
     const app = strictApp();
     app.use(healthRoutes({ postgres: () => prisma.$queryRaw`SELECT 1` }));
     app.use(
@@ -88,10 +91,15 @@ async function main() {
         revocation,
         logger,
         registrationInitialAccessToken: env.REGISTRATION_INITIAL_ACCESS_TOKEN,
+        audit,
       }),
     );
     const housekeeping = startHousekeeping(
-      { prisma, logger: logger.child({ app: 'housekeeping' }) },
+      {
+        prisma,
+        logger: logger.child({ app: 'housekeeping' }),
+        auditRetentionSeconds: authzEnv.AUDIT_RETENTION,
+      },
       authzEnv.HOUSEKEEPING_INTERVAL,
       {
         revocation,
@@ -107,6 +115,7 @@ async function main() {
       logger,
       onClose: async () => {
         await housekeeping.stop();
+        await audit.flush();
         await prisma.$disconnect();
         await embedded?.stop();
       },

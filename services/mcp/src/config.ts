@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   baseUrl,
   commonEnv,
+  databasePoolEnv,
   ConfigError,
   loadConfig,
   loadPolicy,
@@ -65,6 +66,7 @@ export const mcpServiceEnv = {
   ...mcpEnv,
   ...revocationRedisEnv,
   DATABASE_URL: postgresUrl,
+  ...databasePoolEnv,
 };
 
 export interface McpConfig {

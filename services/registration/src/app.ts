@@ -1,5 +1,5 @@
 import express from 'express';
-import { oauthErrorHandler, publicCors, rejectNul, strictApp } from '@mcp-auth/core';
+import { createAuditLog, oauthErrorHandler, publicCors, rejectNul, strictApp } from '@mcp-auth/core';
 import type { RegistrationDeps } from './deps.ts';
 import { deleteRegistration } from './endpoints/delete.ts';
 import { readRegistration } from './endpoints/read.ts';
@@ -19,7 +19,13 @@ const JSON_LIMIT = '32kb';
  * own or beside the other apps (embedded mode), so it parses bodies only on its own routes and
  * lets every other path fall through.
  */
-export function createApp(deps: RegistrationDeps): express.Express {
+export function createApp(registrationDeps: RegistrationDeps): express.Express {
+  const deps = {
+    ...registrationDeps,
+    audit:
+      registrationDeps.audit ??
+      createAuditLog({ prisma: registrationDeps.prisma, logger: registrationDeps.logger }),
+  };
   const app = strictApp();
   const json = [requireJson, express.json({ limit: JSON_LIMIT }), rejectNul];
 

@@ -45,3 +45,12 @@ export function clientInformation(
     registration_client_uri: registrationClientUri(issuer, client.id),
   };
 }
+
+/** What the audit log keeps of a client's metadata: enough to see what changed, no secrets. */
+export const auditedMetadata = (metadata: ClientMetadata) => ({
+  clientName: metadata.client_name,
+  redirectUris: metadata.redirect_uris,
+  grantTypes: metadata.grant_types,
+  tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
+  scope: metadata.scope,
+});

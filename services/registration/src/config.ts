@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   commonEnv,
+  databasePoolEnv,
   loadConfig,
   policyEnv,
   port,
@@ -42,7 +43,7 @@ export const registrationEnv = {
  * The standalone service writes to the revocation set too: deleting a client revokes every token it
  * still holds (RFC 7592 §2.3), which the MCP service reads from Redis.
  */
-export const registrationServiceEnv = { ...registrationEnv, ...revocationRedisEnv };
+export const registrationServiceEnv = { ...registrationEnv, ...revocationRedisEnv, ...databasePoolEnv };
 
 export type RegistrationEnv = z.output<z.ZodObject<typeof registrationEnv>>;
 

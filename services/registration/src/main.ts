@@ -2,6 +2,7 @@
 // the revocation set (deleting a client revokes its tokens).
 import {
   connectServices,
+  createAuditLog,
   createLogger,
   exitOnStartupError,
   loadPolicy,
@@ -26,6 +27,8 @@ async function main() {
     whenRedisDown: 'client deletion answers 503 until it is back',
   });
 
+  // Built here, not in createApp, so that a graceful stop writes what is still queued.
+  const audit = createAuditLog({ prisma, logger });
   const app = serviceApp(checks);
   app.use(
     createApp({
@@ -34,13 +37,17 @@ async function main() {
       logger,
       revocation,
       rateLimits: { redis, keyPrefix: env.REDIS_KEY_PREFIX },
+      audit,
     }),
   );
   await serve({
     app,
     port: env.PORT,
     logger,
-    onClose: close,
+    onClose: async () => {
+      await audit.flush();
+      await close();
+    },
   });
 }
 

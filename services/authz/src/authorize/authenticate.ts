@@ -10,19 +10,26 @@ import {
 
 /**
  * The user with these credentials, or null. An unknown username still costs one scrypt (against a
- * dummy hash), so the answer time does not tell which usernames exist.
+ * dummy hash), so the answer time does not tell which usernames exist. A disabled user is refused
+ * like a wrong password (after the same scrypt), so the page does not tell who was disabled;
+ * `reason` says why, for the audit log only.
  */
 export async function authenticate(
   prisma: PrismaClient,
   logger: Logger,
   username: string | undefined,
   password: string | undefined,
-): Promise<User | null> {
+): Promise<
+  { user: User } | { user?: undefined; userId?: string; reason: 'unknown_user' | 'bad_password' | 'disabled' }
+> {
   const user = username ? await prisma.user.findUnique({ where: { username } }) : null;
   const ok = await verifyPassword(password ?? '', user?.passwordHash ?? (await dummyPasswordHash()));
-  if (!user || !ok) return null;
-  if (passwordNeedsRehash(user.passwordHash)) return upgradeHash(prisma, logger, user, password ?? '');
-  return user;
+  if (!user) return { reason: 'unknown_user' };
+  if (!ok) return { reason: 'bad_password', userId: user.id };
+  if (user.disabledAt) return { reason: 'disabled', userId: user.id };
+  if (passwordNeedsRehash(user.passwordHash))
+    return { user: await upgradeHash(prisma, logger, user, password ?? '') };
+  return { user };
 }
 
 /**

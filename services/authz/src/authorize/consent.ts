@@ -1,7 +1,13 @@
 import type { RequestHandler } from 'express';
-import { describeScope, invalidRequest, parseInput, serverForResource } from '@mcp-auth/core';
+import {
+  describeScope,
+  invalidRequest,
+  parseInput,
+  serverForResource,
+  type AuditEntry,
+} from '@mcp-auth/core';
 import { z } from 'zod';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext, AuthzDeps } from '../deps.ts';
 import { consentPage } from '../pages/consent-page.ts';
 import { formTargetOf, sendPage } from '../pages/send-page.ts';
 import { checkBinding, checkCsrf, clientDisplay, loadFlow, siteOf, type Flow } from './flow.ts';
@@ -40,8 +46,24 @@ export function showConsent(deps: AuthzDeps): RequestHandler {
   };
 }
 
+/** The audit record of a person's answer on the consent page. */
+const consentEvent = (
+  type: 'consent.granted' | 'consent.denied',
+  flow: Flow,
+  userId: string,
+  address: string | undefined,
+): AuditEntry => ({
+  type,
+  outcome: 'success',
+  actor: `user:${userId}`,
+  address,
+  clientId: flow.clientId,
+  userId,
+  detail: { resource: flow.resource, scopes: flow.scopes },
+});
+
 /** `POST /oauth/consent`: Allow issues a code and remembers the consent; Deny answers access_denied. */
-export function submitConsent(deps: AuthzDeps): RequestHandler {
+export function submitConsent(deps: AuthzContext): RequestHandler {
   return async (req, res) => {
     const form = parseInput(consentForm, req.body ?? {});
     const flow = await loadFlow(deps.prisma, form.request);
@@ -55,11 +77,13 @@ export function submitConsent(deps: AuthzDeps): RequestHandler {
     if (choice === 'deny') {
       await deps.prisma.authorizationRequest.deleteMany({ where: { id: flow.id } });
       deps.logger.info({ userId: flow.user.id, clientId: flow.clientId }, 'consent denied');
+      deps.audit.record(consentEvent('consent.denied', flow, flow.user.id, req.ip));
       const denied = { error: 'access_denied', description: 'The user denied the request' };
       return redirectTo(res, errorResponseUrl(flow.redirectUri, denied, flow.state, deps.config.issuer));
     }
     const key = { userId: flow.user.id, clientId: flow.clientId, resource: flow.resource };
     await rememberConsent(deps.prisma, key, flow.scopes);
+    deps.audit.record(consentEvent('consent.granted', flow, flow.user.id, req.ip));
     redirectTo(res, await issueCode(deps, flow, { userId: flow.user.id, authTime: flow.authTime }));
   };
 }

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { parseInput } from '@mcp-auth/core';
 import { z } from 'zod';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext, AuthzDeps } from '../deps.ts';
 import { readSessionCookie, setSessionCookie } from '../session/session-cookie.ts';
 import { startSession } from '../session/sessions.ts';
 import { loginPage } from '../pages/login-page.ts';
@@ -43,7 +43,7 @@ export function showLogin(deps: AuthzDeps): RequestHandler {
 }
 
 /** `POST /oauth/login`: checks the flow, then the credentials, then whether consent is needed. */
-export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHandler {
+export function submitLogin(deps: AuthzContext, throttle: LoginThrottle): RequestHandler {
   return async (req, res) => {
     const form = parseInput(loginForm, req.body ?? {});
     const flow = await loadFlow(deps.prisma, form.request);
@@ -56,6 +56,13 @@ export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHa
     if (admission.retryAfter !== undefined) {
       const wait = admission.retryAfter;
       deps.logger.warn({ clientId: flow.clientId, address }, 'login throttled');
+      deps.audit.record({
+        type: 'login.failed',
+        outcome: 'failure',
+        address,
+        clientId: flow.clientId,
+        detail: { username, reason: 'throttled' },
+      });
       const minutes = Math.ceil(wait / 60);
       const error = `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
       return sendPage(res.set('Retry-After', String(wait)), 429, render(deps, flow, { username, error }), {
@@ -63,15 +70,24 @@ export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHa
       });
     }
 
-    const user = await authenticate(deps.prisma, deps.logger, form.username, form.password).catch(
+    const result = await authenticate(deps.prisma, deps.logger, form.username, form.password).catch(
       async (err: unknown) => {
         await admission.attempt.finish('abandoned');
         throw err;
       },
     );
+    const { user } = result;
     await admission.attempt.finish(user ? 'success' : 'failure');
     if (!user) {
       deps.logger.info({ clientId: flow.clientId, address }, 'login failed');
+      deps.audit.record({
+        type: 'login.failed',
+        outcome: 'failure',
+        address,
+        clientId: flow.clientId,
+        userId: result.userId,
+        detail: { username, reason: result.reason },
+      });
       return sendPage(res, 401, render(deps, flow, { username: form.username, error: INCORRECT }), {
         formTargets: formTargetOf(flow.redirectUri),
       });
@@ -91,6 +107,15 @@ export function submitLogin(deps: AuthzDeps, throttle: LoginThrottle): RequestHa
     });
     if (bound.count !== 1) throw flowExpired();
     deps.logger.info({ userId: user.id, clientId: flow.clientId }, 'login succeeded');
+    deps.audit.record({
+      type: 'login.succeeded',
+      outcome: 'success',
+      actor: `user:${user.id}`,
+      address,
+      clientId: flow.clientId,
+      userId: user.id,
+      detail: { username: user.username, method: 'password' },
+    });
 
     const key = { userId: user.id, clientId: flow.clientId, resource: flow.resource };
     if (!(await consentNeeded(deps.prisma, flow, key))) {

@@ -1,4 +1,10 @@
-import { clientRevocation, type PrismaClient, type Prisma, type RevocationStore } from '@mcp-auth/core';
+import {
+  deleteClients,
+  type Logger,
+  type PrismaClient,
+  type Prisma,
+  type RevocationStore,
+} from '@mcp-auth/core';
 
 export interface ClientRetention {
   /** Seconds without a token issued after which a client is removed; 0 keeps clients forever. */
@@ -28,7 +34,7 @@ const unusedSince = (cutoff: Date, now: Date): Prisma.OAuthClientWhereInput => (
  * Returns how many were removed.
  */
 export async function removeUnusedClients(
-  deps: { prisma: PrismaClient; revocation: RevocationStore },
+  deps: { prisma: PrismaClient; revocation: RevocationStore; logger: Logger },
   policy: ClientRetention,
   now = new Date(),
 ): Promise<number> {
@@ -37,8 +43,9 @@ export async function removeUnusedClients(
   const where = unusedSince(cutoff, now);
   const candidates = await deps.prisma.oAuthClient.findMany({ where, select: { id: true }, take: BATCH });
   if (candidates.length === 0) return 0;
-  const ids = candidates.map((c) => c.id);
-  await deps.revocation.revoke(ids.map((id) => clientRevocation(id, policy.accessTokenTtl, now)));
-  const { count } = await deps.prisma.oAuthClient.deleteMany({ where: { id: { in: ids }, ...where } });
-  return count;
+  return deleteClients(
+    deps,
+    candidates.map((c) => c.id),
+    { accessTokenTtl: policy.accessTokenTtl, where, now },
+  );
 }

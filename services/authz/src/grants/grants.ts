@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@mcp-auth/core';
+import type { AuthzConfig } from '../config.ts';
 import type { AuthzDeps } from '../deps.ts';
 import { revokeGrant } from '../revocation/record.ts';
 
@@ -120,7 +121,7 @@ export interface WithdrawResult {
  * access token they were issued. Idempotent: withdrawing what is gone returns zeros.
  */
 export async function withdrawGrant(
-  deps: Pick<AuthzDeps, 'prisma' | 'revocation' | 'logger' | 'config'>,
+  deps: Pick<AuthzDeps, 'prisma' | 'revocation' | 'logger'> & { config: Pick<AuthzConfig, 'accessTokenTtl'> },
   key: GrantKey,
 ): Promise<WithdrawResult> {
   const { prisma } = deps;

@@ -1,10 +1,14 @@
 import { revocations, temporarilyUnavailable, type RevocationEntry } from '@mcp-auth/core';
+import type { AuthzConfig } from '../config.ts';
 import type { AuthzDeps } from '../deps.ts';
 import { inTransaction } from '../token/transaction.ts';
 import { revokeFamily } from '../token/family.ts';
 import { familyEntry } from './entries.ts';
 
-type RecordDeps = Pick<AuthzDeps, 'revocation' | 'logger' | 'config' | 'prisma'>;
+// Only the access token lifetime: the admin CLI has no issuer or policy.
+type RecordDeps = Pick<AuthzDeps, 'revocation' | 'logger' | 'prisma'> & {
+  config: Pick<AuthzConfig, 'accessTokenTtl'>;
+};
 
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;

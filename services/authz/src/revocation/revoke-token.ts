@@ -19,16 +19,29 @@ const MCP_CLOCK_TOLERANCE_SECONDS = 5;
  * Already revoked tokens are recorded again rather than skipped: both writes are idempotent, and
  * a client retrying after a 503 then repairs the fast copy the outage missed.
  */
-export async function revokeToken(deps: AuthzDeps, client: OAuthClient, token: string): Promise<void> {
+export async function revokeToken(
+  deps: AuthzDeps,
+  client: OAuthClient,
+  token: string,
+): Promise<RevokedToken | undefined> {
   const found = await findToken(deps, token, { clockToleranceSeconds: MCP_CLOCK_TOLERANCE_SECONDS });
-  if (!found) return;
+  if (!found) return undefined;
   if (found.type === 'access_token') {
-    if (found.claims.client_id !== client.id) return;
+    if (found.claims.client_id !== client.id) return undefined;
     await recordRevocations(deps, [accessTokenEntry(found.claims)]);
     deps.logger.info({ clientId: client.id, jti: found.claims.jti }, 'access token revoked');
-    return;
+    return { tokenType: 'access_token', subject: found.claims.sub, jti: found.claims.jti };
   }
-  if (found.row.clientId !== client.id) return;
+  if (found.row.clientId !== client.id) return undefined;
   await revokeGrant(deps, found.row.familyId);
   deps.logger.info({ clientId: client.id, familyId: found.row.familyId }, 'grant revoked by its client');
+  return { tokenType: 'refresh_token', subject: found.row.userId, familyId: found.row.familyId };
+}
+
+/** What a revocation request withdrew (for the audit log; the client is told nothing, §2.2). */
+export interface RevokedToken {
+  tokenType: 'access_token' | 'refresh_token';
+  subject?: string;
+  jti?: string;
+  familyId?: string;
 }

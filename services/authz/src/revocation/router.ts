@@ -19,13 +19,27 @@ export function revocationRouter(deps: AuthzContext): Router {
   router.use(REVOCATION_PATH, publicCors(['POST']));
   router.post(REVOCATION_PATH, ...formEndpoint(), async (req, res) => {
     const { client, token } = await authenticatedTokenRequest(deps, req);
+    let revoked;
     try {
-      await revokeToken(deps, client, token);
+      revoked = await revokeToken(deps, client, token);
     } catch (err) {
       if (err instanceof OAuthError) throw err;
       // Postgres or Redis failed on the way: an outage, which the client may retry.
       deps.logger.warn({ err, clientId: client.id }, 'revocation incomplete');
       throw storeUnavailable();
+    }
+    if (revoked) {
+      const { subject, ...detail } = revoked;
+      deps.audit.record({
+        type: 'token.revoked',
+        outcome: 'success',
+        actor: `client:${client.id}`,
+        address: req.ip,
+        clientId: client.id,
+        // An access token of client_credentials has the client as its subject: no user.
+        userId: subject === client.id ? undefined : subject,
+        detail: { ...detail, via: 'rfc7009' },
+      });
     }
     res.status(200).end();
   });

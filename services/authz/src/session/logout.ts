@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { parseInput, safeEqual, sha256 } from '@mcp-auth/core';
 import { z } from 'zod';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext, AuthzDeps } from '../deps.ts';
 import { clearBindingCookie } from '../authorize/binding-cookie.ts';
 import { csrfFailed, siteOf } from '../authorize/flow.ts';
 import { logoutPage } from '../pages/logout-page.ts';
@@ -33,7 +33,7 @@ export function showLogout(deps: AuthzDeps): RequestHandler {
  * `POST /oauth/logout`: ends this browser's session and clears its cookies, including the one that
  * binds sign-ins in progress, so a consent page left open cannot finish for the signed-out person.
  */
-export function submitLogout(deps: AuthzDeps): RequestHandler {
+export function submitLogout(deps: AuthzContext): RequestHandler {
   return async (req, res) => {
     const form = parseInput(logoutForm, req.body ?? {});
     const value = readSessionCookie(req, deps.config);
@@ -45,7 +45,17 @@ export function submitLogout(deps: AuthzDeps): RequestHandler {
         throw csrfFailed('the sign-out form is missing its security token or it does not match.');
       }
       await endSession(deps.prisma, value);
-      if (session) deps.logger.info({ userId: session.userId }, 'signed out');
+      if (session) {
+        deps.logger.info({ userId: session.userId }, 'signed out');
+        deps.audit.record({
+          type: 'user.signed_out',
+          outcome: 'success',
+          actor: `user:${session.userId}`,
+          address: req.ip,
+          userId: session.userId,
+          detail: { reason: 'logout_page' },
+        });
+      }
     }
     clearSessionCookie(res, deps.config);
     clearBindingCookie(res, deps.config);

@@ -351,6 +351,9 @@ describe('signing out', () => {
     expect(await prisma.session.count({ where: { idHash: sha256(value) } })).toBe(0);
     expect(browser.cookies.has('mcp_auth_session')).toBe(false);
     expect(browser.cookies.has('mcp_auth_flow')).toBe(false);
+    await server.deps.audit!.flush();
+    const signedOut = await prisma.auditEvent.findMany({ where: { type: 'user.signed_out' } });
+    expect(signedOut.map((e) => e.detail)).toEqual([{ reason: 'logout_page' }]);
 
     // The consent page left open cannot finish, and the next authorization asks for the password.
     const late = await browser.post('/oauth/consent', {

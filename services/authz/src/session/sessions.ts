@@ -58,7 +58,11 @@ export async function findSession(
 ): Promise<Session | undefined> {
   // Our values are 43 characters; anything far longer is not worth a hash and a query.
   if (!value || value.length > 128) return undefined;
-  const session = await prisma.session.findUnique({ where: { idHash: sha256(value) } });
+  // A disabled user's sessions were ended when they were disabled; the join also covers a login
+  // that raced the disabling.
+  const session = await prisma.session.findFirst({
+    where: { idHash: sha256(value), user: { disabledAt: null } },
+  });
   if (!session || session.expiresAt <= now) return undefined;
   if (now.getTime() - session.lastSeenAt.getTime() < TOUCH_INTERVAL_MS) return session;
   const expiresAt = slidingEnd(config, now, session.absoluteExpiresAt);

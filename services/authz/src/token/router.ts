@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { decodeJwt } from 'jose';
 import {
   strictRouter,
   invalidRequest,
@@ -32,10 +33,29 @@ export function tokenRouter(deps: AuthzContext): Router {
     if (!client.grantTypes.includes(grantType)) {
       throw unauthorizedClient(`the client is not registered for the ${grantType} grant`);
     }
-    const response = await grant({ deps, client, params });
+    const response = await grant({ deps, client, params, address: req.ip });
     tokensIssued.inc({ grant_type: grantType, token_type: 'access_token' });
     if (response.refresh_token) tokensIssued.inc({ grant_type: grantType, token_type: 'refresh_token' });
     deps.logger.info({ clientId: client.id, grantType }, 'token issued');
+    // The token was signed a moment ago by this process: its claims are read, not verified again.
+    const claims = decodeJwt(response.access_token);
+    deps.audit.record({
+      type: 'token.issued',
+      outcome: 'success',
+      actor: `client:${client.id}`,
+      address: req.ip,
+      clientId: client.id,
+      // client_credentials tokens have the client as subject: no user.
+      userId: grantType === 'client_credentials' ? undefined : claims.sub,
+      detail: {
+        grantType,
+        scope: response.scope,
+        resource: claims.aud,
+        familyId: claims.sid,
+        jti: claims.jti,
+        refreshToken: response.refresh_token !== undefined,
+      },
+    });
     await markClientUsed(deps, client);
     res.json(response);
   });

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import { noStore, randomToken, sha256 } from '@mcp-auth/core';
 import { requireOperatorForClientCredentials } from '../client-credentials-operator.ts';
-import { clientInformation, metadataColumns } from '../client-record.ts';
-import type { RegistrationDeps } from '../deps.ts';
+import { auditedMetadata, clientInformation, metadataColumns } from '../client-record.ts';
+import type { RegistrationContext } from '../deps.ts';
 import { dropSurplusIdentical, registrationKeyOf } from '../identical-registrations.ts';
 import { issuesSecret, validateClientMetadata } from '../metadata/validate.ts';
 
@@ -10,7 +10,7 @@ import { issuesSecret, validateClientMetadata } from '../metadata/validate.ts';
  * `POST /oauth/register` (RFC 7591 §3). The client secret and the registration access token are
  * returned here once and stored only as hashes.
  */
-export function register({ config, prisma, logger }: RegistrationDeps): RequestHandler {
+export function register({ config, prisma, logger, audit }: RegistrationContext): RequestHandler {
   return async (req, res) => {
     const metadata = validateClientMetadata(req.body, config.policy);
     requireOperatorForClientCredentials(
@@ -44,6 +44,14 @@ export function register({ config, prisma, logger }: RegistrationDeps): RequestH
       },
       'client registered',
     );
+    audit.record({
+      type: 'client.registered',
+      outcome: 'success',
+      actor: `client:${client.id}`,
+      address: req.ip,
+      clientId: client.id,
+      detail: auditedMetadata(metadata),
+    });
     noStore(res);
     res.status(201).json(clientInformation(client, config.issuer, { registrationAccessToken, clientSecret }));
   };

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import { noStore, randomToken, sha256 } from '@mcp-auth/core';
 import { requireOperatorForClientCredentialsUpdate } from '../client-credentials-operator.ts';
-import { clientInformation, metadataColumns } from '../client-record.ts';
-import type { RegistrationDeps } from '../deps.ts';
+import { auditedMetadata, clientInformation, metadataColumns } from '../client-record.ts';
+import type { RegistrationContext } from '../deps.ts';
 import { checkUpdateFields } from '../metadata/update-fields.ts';
 import { issuesSecret, validateClientMetadata } from '../metadata/validate.ts';
 import { authorizeRegistration, invalidRegistrationToken, isRecordGone } from '../registration-token.ts';
@@ -12,7 +12,7 @@ import { authorizeRegistration, invalidRegistrationToken, isRecordGone } from '.
  * (omitted fields are removed) and passes the same checks as a registration. A client that
  * becomes confidential gets a secret, returned once; one that becomes public loses its secret.
  */
-export function updateRegistration({ config, prisma, logger }: RegistrationDeps): RequestHandler {
+export function updateRegistration({ config, prisma, logger, audit }: RegistrationContext): RequestHandler {
   return async (req, res) => {
     const { client, registrationAccessToken } = await authorizeRegistration(prisma, req);
     checkUpdateFields(req.body, { client, registrationAccessToken, issuer: config.issuer });
@@ -55,6 +55,17 @@ export function updateRegistration({ config, prisma, logger }: RegistrationDeps)
       },
       'client updated',
     );
+    audit.record({
+      type: 'client.updated',
+      outcome: 'success',
+      actor: `client:${client.id}`,
+      address: req.ip,
+      clientId: client.id,
+      detail: {
+        ...auditedMetadata(metadata),
+        newSecret: !!clientSecret,
+      },
+    });
     noStore(res);
     res.json(clientInformation(updated, config.issuer, { registrationAccessToken, clientSecret }));
   };

@@ -1,9 +1,11 @@
 import type { OAuthClient } from '@mcp-auth/core';
-import type { AuthzDeps } from '../../deps.ts';
+import type { AuthzContext } from '../../deps.ts';
 import type { TokenResponse } from '../issue.ts';
 
 export interface GrantContext {
-  deps: AuthzDeps;
+  deps: AuthzContext;
+  /** The caller's address, for the audit log. */
+  address?: string;
   /** Already authenticated, and registered for this grant type. */
   client: OAuthClient;
   params: Readonly<Record<string, string>>;

@@ -32,7 +32,7 @@ const UNAVAILABLE = 'refresh token invalid, expired or revoked';
  * and retires the token; a retired token presented again means one of its holders is not the
  * client, so the whole family is revoked.
  */
-export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) => {
+export const refreshTokenGrant: GrantHandler = async ({ deps, client, params, address }) => {
   const input = parseInput(schema, params);
   const tokenHash = sha256(input.refresh_token);
   const now = new Date();
@@ -53,6 +53,15 @@ export const refreshTokenGrant: GrantHandler = async ({ deps, client, params }) 
       // recorded once more, which repairs a recording that an outage interrupted.
       const revoked = await revokeFamily(tx, stored.familyId, now);
       refreshReuseDetected.inc();
+      deps.audit.record({
+        type: 'refresh.reuse_detected',
+        outcome: 'failure',
+        actor: `client:${client.id}`,
+        address,
+        clientId: client.id,
+        userId: stored.userId,
+        detail: { familyId: stored.familyId, refreshTokensRevoked: revoked },
+      });
       if (revoked > 0) {
         deps.logger.warn(
           { clientId: client.id, familyId: stored.familyId, revoked },
