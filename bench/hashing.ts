@@ -6,11 +6,12 @@
 //     = cores - 1 (the default) and = cores, rounds in the order A B C A B C …
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { availableParallelism, loadavg } from 'node:os';
+import { cpus as machineCpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { BASE_SCOPE, createPrisma, hashPassword, passwordHashQueue } from '@mcp-auth/core';
 import { addClient, authorize, type ClientCredentials, type User } from '../test/support/oauth-flow.ts';
+import { pin } from './cpus.ts';
 import { createScratchDatabase } from './scratch.ts';
 import { median } from './stats.ts';
 
@@ -64,6 +65,13 @@ function startServer(databaseUrl: string, concurrency: number): Promise<ServerHa
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // The server gets every core (run.ts pinned this process, and so its children, to the load
+  // generator's): how hashing on the thread pool competes with the event loop is what is measured.
+  try {
+    pin(child.pid!, `0-${machineCpus().length - 1}`);
+  } catch {
+    // no taskset: the child keeps this process's affinity
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -148,7 +156,8 @@ export async function benchmarkHashing(opts: HashingBenchOptions): Promise<void>
   await hashThroughput(print);
   print();
 
-  const cores = availableParallelism();
+  // The machine's cores, not this process's: run.ts may have pinned the load generator to one.
+  const cores = machineCpus().length;
   const database = await createScratchDatabase(opts.databaseUrl);
   const prisma = createPrisma(database.url, { max: 2 });
   const servers: ServerHandle[] = [];
