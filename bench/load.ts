@@ -25,16 +25,25 @@ export const MCP_HEADERS = {
  * Runs autocannon against the endpoint. Bounded by time and by a request count; any error, timeout or
  * non-2xx answer fails the benchmark, since a figure that includes refusals measures something else.
  */
-export async function load(
+export function load(
   url: string,
   headers: Record<string, string>,
+  options: { seconds: number; connections: number; maxRequests: number },
+): Promise<LoadResult> {
+  return loadRequest(url, { headers: { ...MCP_HEADERS, ...headers }, body: ECHO_BODY }, options);
+}
+
+/** The same for any POST request. */
+export async function loadRequest(
+  url: string,
+  request: { headers: Record<string, string>; body: string },
   options: { seconds: number; connections: number; maxRequests: number },
 ): Promise<LoadResult> {
   const result = await autocannon({
     url,
     method: 'POST',
-    headers: { ...MCP_HEADERS, ...headers },
-    body: ECHO_BODY,
+    headers: request.headers,
+    body: request.body,
     connections: options.connections,
     duration: options.seconds,
     maxOverallRequests: options.maxRequests,

@@ -3,11 +3,15 @@
 //  3. The authorizing proxy: tools/call through services/mcp to an MCP SDK upstream vs the same
 //     upstream directly (throughput ratio, added p99), and the proxy's memory while 10,000 SSE events
 //     stream through it (bench/proxy.ts). BENCH_ONLY=proxy runs this section alone.
-//  4. Password hashing (bench/hashing.ts, BENCH_ONLY=hashing): logins/s per PASSWORD_HASH_COST, and
-//     the p99 of token requests while logins run.
 //  2. Authorized tools/call (echo) through the real MCP app (bearer middleware: local JWT verification,
 //     then the revocation check in Redis), against the same MCP handler with no authentication, each
 //     server in its own process, runs alternating A B A B …, medians reported with the ratio.
+//  4. The authorization server against node-oidc-provider 9 (bench/oauth.ts): client_credentials
+//     token and introspection, ratios of throughput and CPU per request. BENCH_ONLY=oauth alone.
+//  5. One authorization-code flow's server time, and a repeat with the remembered sign-in
+//     (bench/flow.ts). BENCH_ONLY=flow alone.
+//  6. Password hashing (bench/hashing.ts, BENCH_ONLY=hashing): logins/s per PASSWORD_HASH_COST, and
+//     the p99 of token requests while logins run (its servers get every core).
 // Pinned by default (BENCH_PIN, bench/cpus.ts): the server under test on CPU 0, the load generator on
 // the others. BENCH_NODE_FLAGS passes Node flags (e.g. --cpu-prof) to the servers.
 // Needs Redis (BENCH_REDIS_URL) and Postgres (BENCH_DATABASE_URL: a scratch database is created and
@@ -32,7 +36,9 @@ import {
   type SigningKey,
 } from '@mcp-auth/core';
 import { ECHO_BODY, load, MCP_HEADERS, type LoadResult } from './load.ts';
+import { benchmarkFlow } from './flow.ts';
 import { benchmarkHashing } from './hashing.ts';
+import { benchmarkOAuth } from './oauth.ts';
 import { benchmarkProxy } from './proxy.ts';
 import { createScratchDatabase, scratchKeyPrefix } from './scratch.ts';
 import type { ServerSpec } from './server-spec.ts';
@@ -55,8 +61,12 @@ const env = loadConfig({
   /** SSE events streamed through the proxy while its memory is watched, and characters per event. */
   BENCH_SSE_EVENTS: z.coerce.number().int().min(100).max(100_000).default(10_000),
   BENCH_SSE_EVENT_SIZE: z.coerce.number().int().min(0).max(65_536).default(1024),
-  /** Sections to run (comma-separated): verify, http, proxy, hashing. */
-  BENCH_ONLY: z.string().default('verify,http,proxy,hashing'),
+  /** Connections for the authorization server comparison (the figure is at 10). */
+  BENCH_OAUTH_CONNECTIONS: z.coerce.number().int().min(1).max(512).default(10),
+  /** Authorization-code flows measured by the flow section. */
+  BENCH_FLOWS: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Sections to run (comma-separated): verify, http, proxy, oauth, flow, hashing. */
+  BENCH_ONLY: z.string().default('verify,http,proxy,oauth,flow,hashing'),
   /**
    * auto: pin the server under test to CPU 0 and the load generator (with the proxy, in the proxy
    * section) to the others, when there are two CPUs or more and taskset is installed; off: do not.
@@ -296,6 +306,20 @@ print();
 if (sections.has('verify')) printVerification();
 if (sections.has('http')) await benchmarkHttp();
 if (sections.has('proxy')) await benchmarkProxyRuns();
+if (sections.has('oauth')) {
+  await benchmarkOAuth({
+    databaseUrl: env.BENCH_DATABASE_URL,
+    redisUrl: env.BENCH_REDIS_URL,
+    connections: env.BENCH_OAUTH_CONNECTIONS,
+    seconds: env.BENCH_DURATION,
+    warmupSeconds: env.BENCH_WARMUP,
+    rounds: env.BENCH_ROUNDS,
+    maxRequests: env.BENCH_MAX_REQUESTS,
+    cpus,
+  });
+}
+if (sections.has('flow'))
+  await benchmarkFlow({ databaseUrl: env.BENCH_DATABASE_URL, flows: env.BENCH_FLOWS });
 if (sections.has('hashing')) {
   await benchmarkHashing({
     databaseUrl: env.BENCH_DATABASE_URL,

@@ -84,7 +84,13 @@ describe('clients unused for CLIENT_RETENTION', () => {
     await refreshToken(usedLongAgo, ago(DAY));
     await refreshToken(usedLongAgo, new Date(Date.now() + DAY), { revokedAt: ago(DAY) });
     await prisma.consent.create({
-      data: { userId, clientId: usedLongAgo, resource: 'http://r.test/mcp', scopes: ['mcp:tools'] },
+      data: {
+        userId,
+        clientId: usedLongAgo,
+        resource: 'http://r.test/mcp',
+        scopes: ['mcp:tools'],
+        expiresAt: new Date(Date.now() + 3600_000),
+      },
     });
 
     const before = Date.now();

@@ -52,6 +52,11 @@ async function rows(expiresAt: Date) {
   await prisma.refreshToken.create({ data: { ...grant, tokenHash, familyId, expiresAt } });
   await prisma.revocation.create({ data: { kind: 'sid', value: familyId, expiresAt } });
   await prisma.clientAssertion.create({ data: { clientId: CLIENT, jti: familyId, expiresAt } });
+  // One consent per row set: the resource keeps it apart from the others (one per user, client, resource).
+  const consentResource = `http://r.test/${familyId}`;
+  await prisma.consent.create({
+    data: { clientId: CLIENT, userId, scopes: ['mcp:tools'], resource: consentResource, expiresAt },
+  });
   const sessionHash = sha256(randomToken());
   await prisma.session.create({
     data: {
@@ -63,7 +68,7 @@ async function rows(expiresAt: Date) {
       absoluteExpiresAt: new Date(expiresAt.getTime() + 3600_000),
     },
   });
-  return { codeHash, requestId, tokenHash, familyId, sessionHash };
+  return { codeHash, requestId, tokenHash, familyId, sessionHash, consentResource };
 }
 
 async function exists(keys: Awaited<ReturnType<typeof rows>>) {
@@ -74,11 +79,12 @@ async function exists(keys: Awaited<ReturnType<typeof rows>>) {
     revocation: (await prisma.revocation.count({ where: { value: keys.familyId } })) === 1,
     session: (await prisma.session.count({ where: { idHash: keys.sessionHash } })) === 1,
     assertion: (await prisma.clientAssertion.count({ where: { jti: keys.familyId } })) === 1,
+    consent: (await prisma.consent.count({ where: { resource: keys.consentResource } })) === 1,
   };
 }
 
 describe('housekeeping', () => {
-  it('deletes expired codes, requests, refresh tokens, revocation records, sessions and client assertion jtis, and nothing live', async () => {
+  it('deletes expired codes, requests, refresh tokens, revocation records, sessions, client assertion jtis and consents past their lifetime, and nothing live', async () => {
     const expired = await rows(at(-1000));
     const live = await rows(at(60_000));
     const result = await runHousekeeping(prisma);
@@ -89,6 +95,7 @@ describe('housekeeping', () => {
       revocations: 1,
       sessions: 1,
       clientAssertions: 1,
+      consents: 1,
       auditEvents: 0,
     });
     expect(await exists(expired)).toEqual({
@@ -98,6 +105,7 @@ describe('housekeeping', () => {
       revocation: false,
       session: false,
       assertion: false,
+      consent: false,
     });
     expect(await exists(live)).toEqual({
       code: true,
@@ -106,6 +114,7 @@ describe('housekeeping', () => {
       revocation: true,
       session: true,
       assertion: true,
+      consent: true,
     });
   });
 

@@ -189,3 +189,123 @@ describe('POST /oauth/introspect', () => {
     });
   });
 });
+
+/** Registers through the real registration endpoint; `operator` sends the initial access token. */
+async function register(body: Record<string, unknown>, operator: boolean) {
+  const res = await fetch(`${stack.issuer}/oauth/register`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(operator && { authorization: `Bearer ${stack.initialAccessToken}` }),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const RESOURCE_SERVER = {
+  client_name: 'resource server',
+  grant_types: ['client_credentials'],
+  token_endpoint_auth_method: 'client_secret_basic',
+};
+
+describe('introspection by a resource server (introspection_resource)', () => {
+  let resourceServer: ClientCredentials;
+  let registered: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const r = await register({ ...RESOURCE_SERVER, introspection_resource: stack.resource }, true);
+    expect(r.status).toBe(201);
+    registered = r.body;
+    resourceServer = { clientId: String(r.body.client_id), secret: String(r.body.client_secret) };
+  });
+
+  it("describes other clients' access tokens for its resource, once the operator granted it", async () => {
+    expect(registered.introspection_resource).toBe(stack.resource);
+    const tokens = await tokensFor(service);
+    const r = await introspectToken(stack.issuer, resourceServer, tokens.accessToken);
+    expect(r.body).toMatchObject({ active: true, client_id: 'service', aud: stack.resource, sub: aliceId });
+    // The revocation store still decides.
+    expect((await revokeToken(stack.issuer, service, tokens.accessToken)).status).toBe(200);
+    expectInactive(await introspectToken(stack.issuer, resourceServer, tokens.accessToken));
+  });
+
+  it("learns nothing about other clients' refresh tokens", async () => {
+    const tokens = await tokensFor(service);
+    expectInactive(await introspectToken(stack.issuer, resourceServer, tokens.refreshToken!));
+  });
+
+  it('is not granted without the initial access token, nor for a resource that is not ours', async () => {
+    const anonymous = await register(
+      {
+        client_name: 'pretender',
+        redirect_uris: ['http://127.0.0.1:9999/cb'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        introspection_resource: stack.resource,
+      },
+      false,
+    );
+    expect({ status: anonymous.status, error: anonymous.body.error }).toEqual({
+      status: 401,
+      error: 'invalid_token',
+    });
+    const elsewhere = await register(
+      { ...RESOURCE_SERVER, introspection_resource: 'https://elsewhere.example/mcp' },
+      true,
+    );
+    expect({ status: elsewhere.status, error: elsewhere.body.error }).toEqual({
+      status: 400,
+      error: 'invalid_client_metadata',
+    });
+    const publicClient = await register(
+      {
+        redirect_uris: ['http://127.0.0.1:9999/cb'],
+        token_endpoint_auth_method: 'none',
+        introspection_resource: stack.resource,
+      },
+      true,
+    );
+    expect(publicClient.body.error).toBe('invalid_client_metadata');
+  });
+
+  it('cannot be added by a client updating its own registration (RFC 7592)', async () => {
+    const plain = await register(RESOURCE_SERVER, true);
+    expect(plain.status).toBe(201);
+    const { registration_client_uri: uri, registration_access_token: rat } = plain.body;
+    const update = await fetch(String(uri), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${String(rat)}` },
+      body: JSON.stringify({
+        ...RESOURCE_SERVER,
+        client_id: plain.body.client_id,
+        introspection_resource: stack.resource,
+      }),
+    });
+    expect(update.status).toBe(400);
+    expect(((await update.json()) as { error: string }).error).toBe('invalid_client_metadata');
+    const client = { clientId: String(plain.body.client_id), secret: String(plain.body.client_secret) };
+    expectInactive(await introspectToken(stack.issuer, client, (await tokensFor(service)).accessToken));
+  });
+
+  it('is kept by an update that repeats it, and dropped by one that omits it', async () => {
+    const granted = await register({ ...RESOURCE_SERVER, introspection_resource: stack.resource }, true);
+    const { registration_client_uri: uri, registration_access_token: rat } = granted.body;
+    const client = { clientId: String(granted.body.client_id), secret: String(granted.body.client_secret) };
+    const put = (body: Record<string, unknown>) =>
+      fetch(String(uri), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${String(rat)}` },
+        body: JSON.stringify({ ...body, client_id: client.clientId }),
+      });
+    const kept = await put({ ...RESOURCE_SERVER, introspection_resource: stack.resource });
+    expect(kept.status).toBe(200);
+    expect(((await kept.json()) as Record<string, unknown>).introspection_resource).toBe(stack.resource);
+    const token = (await tokensFor(service)).accessToken;
+    expect((await introspectToken(stack.issuer, client, token)).body.active).toBe(true);
+
+    const dropped = await put(RESOURCE_SERVER);
+    expect(dropped.status).toBe(200);
+    expect((await dropped.json()) as Record<string, unknown>).not.toHaveProperty('introspection_resource');
+    expectInactive(await introspectToken(stack.issuer, client, token));
+  });
+});

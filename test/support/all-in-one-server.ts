@@ -23,10 +23,15 @@ export interface AllInOneServer {
 
 /**
  * The whole public surface on one port, as the all-in-one mode serves it, on a fresh database.
- * `wrap` may put the app inside another (to add something after it, say).
+ * `wrap` may put the app inside another (to add something after it, say); `env` adds authorization
+ * server variables, given the server's base URL (known only once it listens).
  */
 export async function startAllInOneServer(
-  opts: { logger?: Logger; wrap?: (app: Express) => Express } = {},
+  opts: {
+    logger?: Logger;
+    wrap?: (app: Express) => Express;
+    env?: (base: string) => Promise<Record<string, string>>;
+  } = {},
 ): Promise<AllInOneServer> {
   const db = await startPostgres();
   const prisma = createPrisma(db.url);
@@ -34,7 +39,8 @@ export async function startAllInOneServer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const logger = opts.logger ?? createLogger('all-in-one-test', 'silent');
-  const authzEnv = loadAuthzEnv({ PUBLIC_URL: base, DATABASE_URL: db.url });
+  const extra = opts.env ? await opts.env(base) : {};
+  const authzEnv = loadAuthzEnv({ PUBLIC_URL: base, DATABASE_URL: db.url, ...extra });
   const authzConfig = authzConfigFrom(authzEnv, loadPolicy(authzEnv));
   const signingKey = signingKeyFromPem(generateSigningKeyPem('RS256'), 'RS256');
   const revocation = new PostgresRevocationStore(prisma);

@@ -13,6 +13,7 @@ export * from './tokens.ts';
 export * from './redirect-uri.ts';
 export * from './rate-limit.ts';
 export * from './revocation.ts';
+export * from './client-changes.ts';
 export * from './redis.ts';
 export * from './database-unavailable.ts';
 export * from './metrics.ts';

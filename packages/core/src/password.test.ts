@@ -56,6 +56,16 @@ describe('password hashing', { timeout: 60_000 }, () => {
     expect(ok.currentScryptParameters().N).toBe(2 ** 17);
   });
 
+  it('verifies at the parameters a benchmark set for this process, and does not re-hash them', async () => {
+    const pw = await loadWith({});
+    pw.usePasswordHashParameters({ N: 2, r: 1, p: 1 });
+    const hash = await pw.hashPassword('cheap');
+    expect(hash).toMatch(/^scrypt\$2\$1\$1\$/);
+    expect(await pw.verifyPassword('cheap', hash)).toBe(true);
+    expect(pw.passwordNeedsRehash(hash)).toBe(false);
+    expect(pw.passwordNeedsRehash(LEGACY)).toBe(true);
+  });
+
   it('refuses stored hashes it cannot have written, without running scrypt on them', async () => {
     const pw = await loadWith({ PASSWORD_HASH_COST: '15' });
     const [, , r, p, salt, key] = LEGACY.split('$');
@@ -64,6 +74,7 @@ describe('password hashing', { timeout: 60_000 }, () => {
       `bcrypt$131072$${r}$${p}$${salt}$${key}`,
       `scrypt$1073741824$${r}$${p}$${salt}$${key}`, // 2^30: 1 TiB of memory
       `scrypt$100000$${r}$${p}$${salt}$${key}`, // not a power of two
+      `scrypt$1$${r}$${p}$${salt}$${key}`, // 2^0: scrypt refuses N < 2
       `scrypt$131072$64$${p}$${salt}$${key}`,
       `scrypt$131072$${r}$${p}$${salt}$${key}$extra`,
     ]) {

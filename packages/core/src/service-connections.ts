@@ -35,6 +35,8 @@ export async function connectServices(opts: {
    * small, it does not wait for Postgres, and its readiness does not depend on it.
    */
   needsPostgres?: boolean;
+  /** See createRedis: for a service whose requests each ask Redis once (authz introspection). */
+  redisAutoPipelining?: boolean;
 }): Promise<ServiceConnections> {
   const { env, logger } = opts;
   const needsPostgres = opts.needsPostgres ?? true;
@@ -45,7 +47,7 @@ export async function connectServices(opts: {
   });
   const postgres = () => prisma.$queryRaw`SELECT 1`;
   if (needsPostgres) await waitFor('PostgreSQL', redactUrl(env.DATABASE_URL), postgres);
-  const redis = createRedis(env.REDIS_URL);
+  const redis = createRedis(env.REDIS_URL, { autoPipelining: opts.redisAutoPipelining });
   const redisReachable = watchRedis(redis, logger, opts.whenRedisDown);
   await waitFor('Redis', redactUrl(env.REDIS_URL), redisReachable);
   const revocation = new RedisRevocationStore(redis, prisma, env.REDIS_KEY_PREFIX, logger);

@@ -5,6 +5,7 @@ import {
   createAccessTokenVerifier,
   InvalidTokenError,
   signAccessToken,
+  signAccessTokenOffThread,
   verifyAccessToken,
 } from './tokens.ts';
 
@@ -24,6 +25,21 @@ const input = {
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
 describe('access tokens (RFC 9068)', () => {
+  it('signed off the event loop: the same header and claims, verified by jsonwebtoken, either algorithm', async () => {
+    for (const key of [rs, es]) {
+      const { token, claims } = await signAccessTokenOffThread(key, { ...input, authTime: new Date(5_000) });
+      const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as unknown;
+      expect(header).toEqual({ alg: key.alg, typ: 'at+jwt', kid: key.kid });
+      expect(verifyAccessToken(token, keys, expected)).toEqual(claims);
+      expect(claims).toMatchObject({ sub: 'user-1', client_id: 'client-1', auth_time: 5 });
+      // Signed by this key alone: the other key's verification refuses it.
+      const other = key === rs ? es : rs;
+      const [h, p] = token.split('.');
+      const forged = `${h}.${p}.${signAccessToken(other, input).token.split('.')[2]}`;
+      expect(() => verifyAccessToken(forged, keys, expected)).toThrow(InvalidTokenError);
+    }
+  });
+
   it('round-trips with either algorithm and carries the claims DESIGN names', () => {
     for (const key of [rs, es]) {
       const { token, claims } = signAccessToken(key, input);

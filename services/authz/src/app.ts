@@ -21,6 +21,9 @@ export { startHousekeeping, type Housekeeping } from './housekeeping.ts';
 export function createApp(deps: AuthzDeps): express.Express {
   const ctx = createAuthzContext(deps);
   const app = strictApp();
+  // Token, introspection and revocation answers are no-store: an ETag (a SHA-1 of every body) would
+  // be computed for nothing on the hottest endpoints.
+  app.set('etag', false);
   app.use(metadataRouter(deps.config));
   app.use(jwksRouter([deps.signingKey, ...(deps.previousKeys ?? [])]));
   app.use(tokenRouter(ctx));

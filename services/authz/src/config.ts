@@ -13,6 +13,7 @@ import {
   SIGNING_ALGORITHMS,
   type Policy,
 } from '@mcp-auth/core';
+import { upstreamOidcEnv, upstreamOidcFrom, type UpstreamOidcConfig } from './upstream/upstream-config.ts';
 
 /** What the authorization server reads in every mode, the embedded one included. */
 export const authzEnv = {
@@ -40,6 +41,8 @@ export const authzEnv = {
   SESSION_IDLE_TTL: seconds(12 * 3600),
   /** ... and this long after the password was typed, however much it is used. */
   SESSION_MAX_LIFETIME: seconds(7 * 24 * 3600),
+  /** A remembered consent is asked again this long after the person last approved it, seconds (365 days). */
+  CONSENT_LIFETIME: seconds(365 * 24 * 3600),
   /** How often expired codes, requests, refresh tokens and revocation records are deleted. */
   HOUSEKEEPING_INTERVAL: seconds(300),
   /**
@@ -74,6 +77,7 @@ export const authzEnv = {
   CIMD_ALLOW_PRIVATE_NETWORK: z.stringbool().default(false),
   /** Read by core's password module; listed here so that a bad value stops the start. */
   ...passwordHashEnv,
+  ...upstreamOidcEnv,
 };
 
 /**
@@ -102,10 +106,15 @@ export interface AuthzConfig {
   authRequestTtl: number;
   sessionIdleTtl: number;
   sessionMaxLifetime: number;
+  consentLifetime: number;
   /** Cookies get `Secure` when the issuer is https. */
   secureCookies: boolean;
   /** CIMD_ALLOW_PRIVATE_NETWORK: documents and keys may come from loopback and private addresses. */
   outboundAllowPrivateNetwork: boolean;
+  /** PASSWORD_LOGIN: whether the password forms are offered and accepted. */
+  passwordLogin: boolean;
+  /** Signing in through an upstream OpenID Connect provider, when configured. */
+  upstreamOidc?: UpstreamOidcConfig | undefined;
   /** ADMIN_API_TOKEN: the admin API is served only when it is set. */
   adminApiToken?: string;
 }
@@ -122,8 +131,11 @@ export function authzConfigFrom(env: AuthzEnv, policy: Policy): AuthzConfig {
     authRequestTtl: env.AUTH_REQUEST_TTL,
     sessionIdleTtl: env.SESSION_IDLE_TTL,
     sessionMaxLifetime: env.SESSION_MAX_LIFETIME,
+    consentLifetime: env.CONSENT_LIFETIME,
     secureCookies: env.PUBLIC_URL.startsWith('https:'),
     outboundAllowPrivateNetwork: env.CIMD_ALLOW_PRIVATE_NETWORK,
+    passwordLogin: env.PASSWORD_LOGIN,
+    upstreamOidc: upstreamOidcFrom(env),
     adminApiToken: env.ADMIN_API_TOKEN,
   };
 }

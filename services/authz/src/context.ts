@@ -1,6 +1,7 @@
-import { createAuditLog, createGuardedFetcher } from '@mcp-auth/core';
+import { createAuditLog, createGuardedFetcher, VerifiedTokenCache } from '@mcp-auth/core';
 import { createClientDirectory } from './clients/directory.ts';
 import type { AuthzContext, AuthzDeps } from './deps.ts';
+import { createUpstreamClient } from './upstream/upstream-client.ts';
 
 /**
  * What the endpoints share, built once per app: the client directory holds the caches of client
@@ -18,7 +19,11 @@ export function createAuthzContext(deps: AuthzDeps): AuthzContext {
     logger: deps.logger,
     policy: deps.config.policy,
     fetcher: deps.outbound ?? createGuardedFetcher({ allowPrivateNetwork }),
+    changes: deps.clientChanges,
   });
   const audit = deps.audit ?? createAuditLog({ prisma: deps.prisma, logger: deps.logger });
-  return { ...deps, clients, audit };
+  // No clock tolerance: a remembered token counts only until its own `exp`.
+  const verifiedTokens = new VerifiedTokenCache(10_000, 0);
+  const upstream = deps.config.upstreamOidc && createUpstreamClient(deps.config.upstreamOidc, deps.logger);
+  return { ...deps, clients, audit, verifiedTokens, upstream };
 }

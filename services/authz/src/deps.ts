@@ -1,5 +1,6 @@
 import type {
   AuditLog,
+  ClientChangeFeed,
   GuardedFetcher,
   Logger,
   PrismaClient,
@@ -7,9 +8,11 @@ import type {
   RevocationStore,
   SigningKey,
   VerificationKey,
+  VerifiedTokenCache,
 } from '@mcp-auth/core';
 import type { ClientDirectory } from './clients/directory.ts';
 import type { AuthzConfig } from './config.ts';
+import type { UpstreamClient } from './upstream/upstream-client.ts';
 
 /** Everything the authorization server needs; main.ts wires real ones, tests their own. */
 export interface AuthzDeps {
@@ -31,6 +34,11 @@ export interface AuthzDeps {
    * CIMD_ALLOW_PRIVATE_NETWORK; tests inject one that trusts their CA or resolves fake names.
    */
   outbound?: GuardedFetcher;
+  /**
+   * Client changes announced by Postgres (listenForClientChanges). With it, client records are
+   * cached in this process; without it (most tests), every request reads them from the database.
+   */
+  clientChanges?: ClientChangeFeed;
   /** Where security events go (packages/core/src/audit.ts); unset, a batched writer on prisma. */
   audit?: AuditLog;
 }
@@ -39,4 +47,8 @@ export interface AuthzDeps {
 export interface AuthzContext extends AuthzDeps {
   clients: ClientDirectory;
   audit: AuditLog;
+  /** Access tokens verified before, for introspection and revocation (see token/find-token.ts). */
+  verifiedTokens: VerifiedTokenCache;
+  /** The upstream OpenID Connect provider (its discovered metadata is cached), when configured. */
+  upstream?: UpstreamClient | undefined;
 }

@@ -8,6 +8,7 @@ export interface HousekeepingResult {
   revocations: number;
   sessions: number;
   clientAssertions: number;
+  consents: number;
   /** Audit events older than AUDIT_RETENTION. */
   auditEvents: number;
 }
@@ -19,8 +20,8 @@ const LOCK_KEY = 'mcp-auth:housekeeping';
  * Deletes what can no longer be used: authorization codes and requests past their expiry (a code
  * replayed later is simply unknown, which is invalid_grant all the same), refresh tokens past
  * theirs, revocation records past the expiry of the last token they cover (the Redis keys
- * expire by themselves), sign-in sessions past their idle or absolute end, and audit events older
- * than AUDIT_RETENTION.
+ * expire by themselves), sign-in sessions past their idle or absolute end, remembered consents
+ * past CONSENT_LIFETIME, and audit events older than AUDIT_RETENTION.
  *
  * Several replicas run this on the same schedule. The deletes would be safe together (each is
  * idempotent), but they would scan and lock the same rows for nothing, so a transaction-scoped
@@ -45,6 +46,8 @@ export async function runHousekeeping(
       const sessions = await tx.session.deleteMany({ where: expired });
       // A used client assertion's jti is kept only until the assertion itself expires.
       const assertions = await tx.clientAssertion.deleteMany({ where: expired });
+      // Consents past CONSENT_LIFETIME are asked again anyway; the row would only mislead.
+      const consents = await tx.consent.deleteMany({ where: expired });
       // AUDIT_RETENTION; 0 keeps the audit log for ever (the operator archives it elsewhere).
       const auditRetention = options.auditRetentionSeconds ?? 0;
       const auditEvents =
@@ -60,6 +63,7 @@ export async function runHousekeeping(
         revocations: revocations.count,
         sessions: sessions.count,
         clientAssertions: assertions.count,
+        consents: consents.count,
         auditEvents: auditEvents.count,
       };
     },

@@ -5,6 +5,7 @@ import {
   loadVerificationKeys,
   createLogger,
   exitOnStartupError,
+  listenForClientChanges,
   loadOrCreateSigningKey,
   loadPolicy,
   serve,
@@ -30,6 +31,7 @@ try {
     env,
     logger,
     whenRedisDown: 'revocations answer 503 until it is back',
+    redisAutoPipelining: true,
   });
   // Revocations that reached Postgres but not Redis before a restart (Redis was down, and the
   // retry died with the old process) are copied over now, before any request is served.
@@ -47,6 +49,10 @@ try {
 
   // Built here, not in createApp, so that a graceful stop writes what is still queued.
   const audit = createAuditLog({ prisma, logger });
+
+  // Every replica caches client records; Postgres tells each one when a client changes.
+  const clientChanges = listenForClientChanges(env.DATABASE_URL, logger);
+
   // Health routes live here, not in createApp: the embedded mode serves its own.
   const app = serviceApp(checks);
   app.use(
@@ -59,6 +65,7 @@ try {
       revocation,
       rateLimits: { redis, keyPrefix: env.REDIS_KEY_PREFIX },
       audit,
+      clientChanges,
     }),
   );
   const housekeeping = startHousekeeping(
@@ -77,6 +84,7 @@ try {
     onClose: async () => {
       await housekeeping.stop();
       await audit.flush();
+      await clientChanges.close();
       await close();
     },
   });

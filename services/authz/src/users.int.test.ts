@@ -21,7 +21,7 @@ describe('users', () => {
     const user = await createUser(prisma, 'dana', 'first password');
     expect(user.passwordHash).toMatch(/^scrypt\$/);
     expect(user.passwordHash).not.toContain('first password');
-    expect(await verifyPassword('first password', user.passwordHash)).toBe(true);
+    expect(await verifyPassword('first password', user.passwordHash!)).toBe(true);
   });
 
   it('refuses a second user with the same name', async () => {
@@ -37,8 +37,8 @@ describe('users', () => {
   it('sets a new password', async () => {
     await setPassword(prisma, 'dana', 'second password');
     const user = await prisma.user.findUniqueOrThrow({ where: { username: 'dana' } });
-    expect(await verifyPassword('second password', user.passwordHash)).toBe(true);
-    expect(await verifyPassword('first password', user.passwordHash)).toBe(false);
+    expect(await verifyPassword('second password', user.passwordHash!)).toBe(true);
+    expect(await verifyPassword('first password', user.passwordHash!)).toBe(false);
   });
 
   it('says so when the user does not exist', async () => {

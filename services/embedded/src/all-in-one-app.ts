@@ -4,6 +4,7 @@ import {
   keySet,
   strictApp,
   type AuditLog,
+  type ClientChangeFeed,
   type Logger,
   type PrismaClient,
   type RevocationStore,
@@ -31,6 +32,8 @@ export function createAllInOneApp(deps: {
   logger: Logger;
   /** REGISTRATION_INITIAL_ACCESS_TOKEN: registering a client_credentials client needs it. */
   registrationInitialAccessToken?: string;
+  /** Client changes announced by Postgres: lets the authorization server cache client records. */
+  clientChanges?: ClientChangeFeed;
   /** Where the MCP settings (MCP_POLICY_PATH, MCP_UPSTREAM_URL…) are read; default process.env. */
   mcpEnv?: NodeJS.ProcessEnv;
   /** One audit writer for both apps; the caller flushes it before closing the database. */
@@ -63,6 +66,7 @@ export function createAllInOneApp(deps: {
       revocation,
       logger: logger.child({ app: 'authz' }),
       audit,
+      clientChanges: deps.clientChanges,
     }),
   );
   app.use(

@@ -13,6 +13,7 @@ import {
   loadConfig,
   loadOrCreateSigningKey,
   loadPolicy,
+  listenForClientChanges,
   loadVerificationKeys,
   logLevel,
   policyEnv,
@@ -73,6 +74,7 @@ async function main() {
     // No Redis here: the authorization server records revocations in Postgres and the MCP
     // server asks Postgres, through the one store both share.
     const revocation = new PostgresRevocationStore(prisma);
+    const clientChanges = listenForClientChanges(databaseUrl, logger);
 
     // No gateway in front: X-Forwarded-For is whatever the client sent, so trust proxy stays off
     // and the login throttle counts the connecting address.
@@ -92,6 +94,7 @@ async function main() {
         logger,
         registrationInitialAccessToken: env.REGISTRATION_INITIAL_ACCESS_TOKEN,
         audit,
+        clientChanges,
       }),
     );
     const housekeeping = startHousekeeping(
@@ -116,6 +119,7 @@ async function main() {
       onClose: async () => {
         await housekeeping.stop();
         await audit.flush();
+        await clientChanges.close();
         await prisma.$disconnect();
         await embedded?.stop();
       },

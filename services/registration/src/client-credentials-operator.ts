@@ -14,13 +14,19 @@ export function requireOperatorForClientCredentials(
 ): void {
   if (!grantTypes.includes('client_credentials')) return;
   if (initialAccessToken === undefined) throw operatorRegistrationRequired();
+  requireInitialAccessToken(authorization, initialAccessToken, 'a client_credentials client');
+}
+
+/** The request carries the operator's initial access token (RFC 7591 §3), or is refused with 401. */
+export function requireInitialAccessToken(
+  authorization: string | undefined,
+  initialAccessToken: string,
+  what: string,
+): void {
   if (!authorization) {
-    throw new OAuthError(
-      'invalid_token',
-      'registering a client_credentials client requires the initial access token',
-      401,
-      { 'WWW-Authenticate': 'Bearer' },
-    );
+    throw new OAuthError('invalid_token', `registering ${what} requires the initial access token`, 401, {
+      'WWW-Authenticate': 'Bearer',
+    });
   }
   if (!safeEqual(bearerToken(authorization) ?? '', initialAccessToken)) {
     throw new OAuthError('invalid_token', 'the initial access token is invalid', 401, {

@@ -3,9 +3,11 @@ import type { ClientMetadata } from './metadata/schema.ts';
 
 /**
  * The OAuthClient columns that follow from registered metadata. The columns are what the
- * authorization server reads; `metadata` keeps the whole registration for RFC 7592 reads.
+ * authorization server reads; `metadata` keeps the whole registration for RFC 7592 reads,
+ * including the operator-granted `introspection_resource` (see introspection-resource.ts), which
+ * client metadata documents never set.
  */
-export const metadataColumns = (metadata: ClientMetadata) => ({
+export const metadataColumns = (metadata: ClientMetadata, introspectionResource: string | null = null) => ({
   tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
   redirectUris: metadata.redirect_uris,
   grantTypes: metadata.grant_types,
@@ -14,7 +16,10 @@ export const metadataColumns = (metadata: ClientMetadata) => ({
   scope: metadata.scope ?? null,
   jwks: metadata.jwks ? (metadata.jwks as unknown as Prisma.InputJsonObject) : Prisma.DbNull,
   jwksUri: metadata.jwks_uri ?? null,
-  metadata: metadata as unknown as Prisma.InputJsonObject,
+  metadata: (introspectionResource === null
+    ? metadata
+    : { ...metadata, introspection_resource: introspectionResource }) as unknown as Prisma.InputJsonObject,
+  introspectionResource,
 });
 
 export const registrationClientUri = (issuer: string, clientId: string) =>

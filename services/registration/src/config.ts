@@ -56,7 +56,7 @@ export interface RegistrationConfig {
   /** Registrations per minute per client address (REGISTRATION_RATE_LIMIT); unset, the default. */
   registrationsPerMinute?: number;
   /** The declared scopes (registration keeps only these) and the default scope; loaded once at start. */
-  policy: Pick<Policy, 'scopes' | 'defaultScope'>;
+  policy: Pick<Policy, 'scopes' | 'defaultScope' | 'servers'>;
 }
 
 export const registrationConfigFrom = (

@@ -579,7 +579,13 @@ describe('client configuration endpoint (RFC 7592)', () => {
     const { id, token } = await registered();
     const user = await prisma.user.create({ data: { username: `u-${id}`, passwordHash: 'x' } });
     await prisma.consent.create({
-      data: { userId: user.id, clientId: id, resource: `${issuer}/mcp`, scopes: [BASE_SCOPE] },
+      data: {
+        userId: user.id,
+        clientId: id,
+        resource: `${issuer}/mcp`,
+        scopes: [BASE_SCOPE],
+        expiresAt: new Date(Date.now() + 3600_000),
+      },
     });
     await prisma.refreshToken.create({
       data: {

@@ -141,5 +141,7 @@ export const policyEnv = {
 export const describeScope = (policy: Policy, scope: string): string => policy.scopes.get(scope) ?? scope;
 
 /** The server whose resource URL this is (RFC 8707 `resource` / `aud`), compared as `sameResource` does. */
-export const serverForResource = (policy: Policy, resource: string): ServerPolicy | undefined =>
-  policy.servers.find((s) => sameResource(s.resource, resource));
+export const serverForResource = (
+  policy: Pick<Policy, 'servers'>,
+  resource: string,
+): ServerPolicy | undefined => policy.servers.find((s) => sameResource(s.resource, resource));

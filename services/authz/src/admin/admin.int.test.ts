@@ -70,7 +70,13 @@ describe('admin service layer', () => {
       },
     });
     await prisma.consent.create({
-      data: { userId: user.id, clientId: client.id, resource, scopes: ['mcp:tools'] },
+      data: {
+        userId: user.id,
+        clientId: client.id,
+        resource,
+        scopes: ['mcp:tools'],
+        expiresAt: new Date(Date.now() + 3600_000),
+      },
     });
     const familyId = randomUUID();
     await prisma.refreshToken.create({

@@ -37,8 +37,8 @@ describe('login with a hash made at an older cost', { timeout: 60_000 }, () => {
     expect(now).not.toBe(old);
     expect(now).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(user?.passwordHash).toBe(now);
-    expect(await verifyPassword('old cost password', now)).toBe(true);
-    expect(await verifyPassword('another password', now)).toBe(false);
+    expect(await verifyPassword('old cost password', now!)).toBe(true);
+    expect(await verifyPassword('another password', now!)).toBe(false);
   });
 
   it('leaves the hash alone after a wrong password', async () => {

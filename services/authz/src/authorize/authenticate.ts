@@ -9,10 +9,11 @@ import {
 } from '@mcp-auth/core';
 
 /**
- * The user with these credentials, or null. An unknown username still costs one scrypt (against a
- * dummy hash), so the answer time does not tell which usernames exist. A disabled user is refused
- * like a wrong password (after the same scrypt), so the page does not tell who was disabled;
- * `reason` says why, for the audit log only.
+ * The user with these credentials, or null. An unknown username, or a user without a password
+ * (one who signs in through the upstream identity provider), still costs one scrypt (against a
+ * dummy hash), so the answer time does not tell which usernames exist or how they sign in. A
+ * disabled user is refused like a wrong password (after the same scrypt), so the page does not
+ * tell who was disabled; `reason` says why, for the audit log only.
  */
 export async function authenticate(
   prisma: PrismaClient,
@@ -25,7 +26,8 @@ export async function authenticate(
   const user = username ? await prisma.user.findUnique({ where: { username } }) : null;
   const ok = await verifyPassword(password ?? '', user?.passwordHash ?? (await dummyPasswordHash()));
   if (!user) return { reason: 'unknown_user' };
-  if (!ok) return { reason: 'bad_password', userId: user.id };
+  // No password: this user signs in only through the upstream provider.
+  if (!ok || !user.passwordHash) return { reason: 'bad_password', userId: user.id };
   if (user.disabledAt) return { reason: 'disabled', userId: user.id };
   if (passwordNeedsRehash(user.passwordHash))
     return { user: await upgradeHash(prisma, logger, user, password ?? '') };

@@ -82,7 +82,7 @@ export function submitConsent(deps: AuthzContext): RequestHandler {
       return redirectTo(res, errorResponseUrl(flow.redirectUri, denied, flow.state, deps.config.issuer));
     }
     const key = { userId: flow.user.id, clientId: flow.clientId, resource: flow.resource };
-    await rememberConsent(deps.prisma, key, flow.scopes);
+    await rememberConsent(deps.prisma, key, flow.scopes, deps.config.consentLifetime);
     deps.audit.record(consentEvent('consent.granted', flow, flow.user.id, req.ip));
     redirectTo(res, await issueCode(deps, flow, { userId: flow.user.id, authTime: flow.authTime }));
   };

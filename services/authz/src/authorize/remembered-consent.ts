@@ -6,14 +6,18 @@ export interface ConsentKey {
   resource: string;
 }
 
-/** Whether the user already allowed this client every one of these scopes at this resource. */
+/**
+ * Whether the user already allowed this client every one of these scopes at this resource, and
+ * that consent has not outlived CONSENT_LIFETIME (then the person is asked again).
+ */
 export async function consentCovers(
   prisma: PrismaClient,
   key: ConsentKey,
   scopes: readonly string[],
+  now = new Date(),
 ): Promise<boolean> {
   const consent = await prisma.consent.findUnique({ where: { userId_clientId_resource: key } });
-  return consent !== null && scopes.every((s) => consent.scopes.includes(s));
+  return consent !== null && consent.expiresAt > now && scopes.every((s) => consent.scopes.includes(s));
 }
 
 /**
@@ -45,17 +49,25 @@ export async function consentNeeded(
   return !(await consentCovers(prisma, key, request.scopes));
 }
 
-/** Remembers an approval; scopes allowed before stay allowed (a step-up adds to them). */
+/**
+ * Remembers an approval for `lifetimeSeconds` (CONSENT_LIFETIME) from now. Scopes allowed before
+ * stay allowed (a step-up adds to them), unless that consent had already expired: what the person
+ * has not confirmed within the lifetime is not carried over.
+ */
 export async function rememberConsent(
   prisma: PrismaClient,
   key: ConsentKey,
   scopes: readonly string[],
+  lifetimeSeconds: number,
+  now = new Date(),
 ): Promise<void> {
   const existing = await prisma.consent.findUnique({ where: { userId_clientId_resource: key } });
-  const union = [...new Set([...(existing?.scopes ?? []), ...scopes])];
+  const kept = existing && existing.expiresAt > now ? existing.scopes : [];
+  const union = [...new Set([...kept, ...scopes])];
+  const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000);
   await prisma.consent.upsert({
     where: { userId_clientId_resource: key },
-    create: { ...key, scopes: union },
-    update: { scopes: union },
+    create: { ...key, scopes: union, expiresAt },
+    update: { scopes: union, expiresAt },
   });
 }

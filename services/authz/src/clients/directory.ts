@@ -5,6 +5,7 @@ import {
   DocumentCache,
   OutboundFetchError,
   type CacheBounds,
+  type ClientChangeFeed,
   type ClientJwks,
   type GuardedFetcher,
   type Logger,
@@ -13,6 +14,7 @@ import {
   type PrismaClient,
 } from '@mcp-auth/core';
 import { metadataColumns } from '@mcp-auth/registration/client-metadata';
+import { ClientCache } from './client-cache.ts';
 import {
   checkMetadataDocumentUrl,
   isMetadataDocumentClientId,
@@ -60,9 +62,23 @@ export function createClientDirectory(deps: {
   logger: Logger;
   fetcher: GuardedFetcher;
   policy: Pick<Policy, 'scopes'>;
+  /** Announces client changes; without it, every lookup reads the database. */
+  changes?: ClientChangeFeed;
   now?: () => number;
 }): ClientDirectory {
   const { prisma, logger, fetcher, policy } = deps;
+  const registered = deps.changes ? new ClientCache(deps.changes) : undefined;
+
+  /** A registered client's row; cached, since every token and introspection request needs it. */
+  async function findRow(clientId: string): Promise<OAuthClient | null> {
+    const cached = registered?.get(clientId);
+    if (cached) return cached;
+    const readStartedAt = registered?.beforeRead() ?? 0;
+    const row = await prisma.oAuthClient.findUnique({ where: { id: clientId } });
+    // A metadata-document mirror is kept fresh by its document's cache instead.
+    if (row && !row.metadataDocument) registered?.store(row, readStartedAt);
+    return row;
+  }
 
   const documents = new DocumentCache<OAuthClient>(
     async (clientId) => {
@@ -118,7 +134,7 @@ export function createClientDirectory(deps: {
 
   return {
     async find(clientId) {
-      const row = await prisma.oAuthClient.findUnique({ where: { id: clientId } });
+      const row = await findRow(clientId);
       if (!isMetadataDocumentClientId(clientId)) return row;
       // The operator may register a document URL as an ordinary client (the draft's
       // "pre-registering"): then the registration is what counts, and nothing is fetched.

@@ -39,7 +39,13 @@ describe('grants', () => {
       },
     });
     await prisma.consent.create({
-      data: { userId: user.id, clientId: client.id, resource, scopes: ['mcp:tools'] },
+      data: {
+        userId: user.id,
+        clientId: client.id,
+        resource,
+        scopes: ['mcp:tools'],
+        expiresAt: new Date(Date.now() + 3600_000),
+      },
     });
     const familyId = randomUUID();
     await prisma.refreshToken.create({

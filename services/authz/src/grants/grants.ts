@@ -44,7 +44,8 @@ export async function listGrants(
 ): Promise<Grant[]> {
   const [consents, tokens] = await Promise.all([
     prisma.consent.findMany({
-      where: filter,
+      // A consent past CONSENT_LIFETIME no longer lets the client in without asking.
+      where: { ...filter, expiresAt: { gt: now } },
       include: { user: { select: { username: true } }, client: { select: { clientName: true } } },
     }),
     prisma.refreshToken.groupBy({

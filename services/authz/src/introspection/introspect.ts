@@ -1,10 +1,5 @@
-import {
-  PostgresRevocationStore,
-  type AccessTokenClaims,
-  type OAuthClient,
-  type RefreshToken,
-} from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
+import { sameResource, type AccessTokenClaims, type OAuthClient, type RefreshToken } from '@mcp-auth/core';
+import type { AuthzContext } from '../deps.ts';
 import { findToken } from '../token/find-token.ts';
 
 /** RFC 7662 §2.2. Inactive tokens say nothing else (§2.2: "SHOULD NOT include other information"). */
@@ -27,13 +22,14 @@ const INACTIVE = { active: false } as const;
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 /**
- * What the token is, for the client it was issued to. A token of another client is reported
- * inactive exactly like an unknown one, so no client can probe tokens it does not hold (§4).
- * Revocation is read from Postgres, the durable record: the authorization server does not need
- * Redis to answer, and Postgres is never behind it.
+ * What the token is, for a client entitled to know: the client it was issued to, or for an access
+ * token a resource server the operator granted its audience (`introspectionResource`). Any other
+ * token is reported inactive exactly like an unknown one, so no client can probe tokens it does not
+ * hold (§4). An access token is answered from itself (signature, issuer, audience, expiry) and the
+ * revocation store, the same fast set the MCP service reads: no database round trip.
  */
 export async function introspect(
-  deps: AuthzDeps,
+  deps: AuthzContext,
   client: OAuthClient,
   token: string,
   now = new Date(),
@@ -45,14 +41,18 @@ export async function introspect(
   return introspectRefreshToken(client, found.row, now);
 }
 
+/** The token's own client, or the resource server its audience names. */
+const mayIntrospect = (client: OAuthClient, claims: AccessTokenClaims) =>
+  claims.client_id === client.id ||
+  (client.introspectionResource !== null && sameResource(client.introspectionResource, claims.aud));
+
 async function introspectAccessToken(
-  deps: AuthzDeps,
+  deps: AuthzContext,
   client: OAuthClient,
   claims: AccessTokenClaims,
 ): Promise<IntrospectionResponse> {
-  if (claims.client_id !== client.id) return INACTIVE;
-  const durable = new PostgresRevocationStore(deps.prisma);
-  if (await durable.isRevoked(claims)) return INACTIVE;
+  if (!mayIntrospect(client, claims)) return INACTIVE;
+  if (await deps.revocation.isRevoked(claims)) return INACTIVE;
   return {
     active: true,
     scope: claims.scope,
@@ -68,7 +68,8 @@ async function introspectAccessToken(
 }
 
 /**
- * A refresh token is usable only while it is neither rotated (its successor is the live one),
+ * Refresh tokens are the client's own business: a resource server never sees one, so only the
+ * client it was issued to may ask. A refresh token is usable only while it is neither rotated (its successor is the live one),
  * revoked (every family revocation marks each of its refresh tokens) nor expired.
  */
 function introspectRefreshToken(client: OAuthClient, row: RefreshToken, now: Date): IntrospectionResponse {

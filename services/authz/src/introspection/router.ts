@@ -9,8 +9,9 @@ export const INTROSPECTION_PATH = '/oauth/introspect';
 
 /**
  * `POST /oauth/introspect` (RFC 7662). §2.1 requires authorization: the caller authenticates as a
- * confidential client, as at the token endpoint, and learns only about tokens issued to itself.
- * Server-to-server, so no CORS.
+ * confidential client, as at the token endpoint, and learns only about tokens issued to itself,
+ * or, for a resource server the operator registered with `introspection_resource`, about access
+ * tokens for that resource (introspect.ts). Server-to-server, so no CORS.
  */
 export function introspectionRouter(deps: AuthzContext): Router {
   const router = strictRouter();
@@ -26,7 +27,7 @@ export function introspectionRouter(deps: AuthzContext): Router {
       res.json(await introspect(deps, client, token));
     } catch (err) {
       if (err instanceof OAuthError) throw err;
-      // The database did not answer: "active" cannot be decided, and guessing either way is wrong.
+      // The database or the revocation store did not answer: "active" cannot be decided, and guessing either way is wrong.
       deps.logger.warn({ err, clientId: client.id }, 'introspection failed');
       throw temporarilyUnavailable('cannot check the token now; retry');
     }

@@ -50,6 +50,12 @@ button {
 button.primary { background: var(--primary); border-color: var(--primary); color: var(--primary-text); }
 button.primary:hover { background: var(--primary-hover); border-color: var(--primary-hover); }
 button.block { width: 100%; }
+a.button { display: inline-block; text-align: center; text-decoration: none; font-weight: 600; padding: 10px 18px;
+  border-radius: 8px; min-height: 44px; border: 1px solid var(--border); }
+a.button.primary { background: var(--primary); border-color: var(--primary); color: var(--primary-text); }
+a.button.primary:hover { background: var(--primary-hover); border-color: var(--primary-hover); }
+a.button.block { display: block; width: 100%; }
+.separator { text-align: center; font-size: 14px; color: var(--muted); margin: 8px 0 16px; }
 .actions { display: flex; gap: 12px; margin-top: 24px; }
 .actions button { flex: 1; }
 .alert { padding: 12px 14px; margin-bottom: 20px; border-radius: 8px; border: 1px solid var(--danger-border);
@@ -70,6 +76,10 @@ dl.details dd { margin: 0 0 8px; word-break: break-all; }
 .ident { font-size: 14px; color: var(--muted); }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 14px;
   background: var(--code-bg); padding: 2px 6px; border-radius: 4px; word-break: break-all; }
+ul.apps { list-style: none; margin: 0; padding: 0; }
+ul.apps li.app { padding: 16px 0; border-top: 1px solid var(--border); }
+ul.apps li.app h2 { font-size: 17px; }
+ul.apps li.app form { margin-top: 8px; }
 footer { margin-top: 16px; font-size: 13px; color: var(--muted); text-align: center; }
 @media (max-width: 480px) { main { padding: 24px 20px; } .actions { flex-direction: column-reverse; } }
 `;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { accountPage } from './account-page.ts';
 import { consentPage } from './consent-page.ts';
 import { errorPage } from './error-page.ts';
 import { STYLE_HASH } from './layout.ts';
@@ -12,8 +13,7 @@ const login = loginPage({
   site: 'auth.example',
   requestId: 'req"1',
   csrfToken: 'tok<en>',
-  clientName: evil,
-  clientHost: 'app.example',
+  continueTo: { clientName: evil, clientHost: 'app.example' },
   username: evil,
   error: 'Incorrect username or password.',
 }).value;
@@ -34,11 +34,28 @@ const consent = consentPage({
   ],
 }).value;
 const logout = logoutPage({ site: 'auth.example', username: evil, csrfToken: 'tok"' }).value;
+const account = accountPage({
+  site: 'auth.example',
+  username: evil,
+  csrfToken: 'tok"',
+  withdrawUrl: 'https://auth.example/oauth/account/withdraw',
+  withdrawn: evil,
+  apps: [
+    {
+      clientId: evil,
+      clientName: evil,
+      resource: 'https://auth.example/mcp?x="',
+      scopes: [{ name: evil, description: evil }],
+      grantedAt: new Date('2026-01-02T03:04:05Z'),
+      lastUsedAt: null,
+    },
+  ],
+}).value;
 
 describe('pages', () => {
   it('escape every value that comes from a client or a person', () => {
     const error = errorPage({ site: 's', error: evil, description: evil }).value;
-    for (const page of [login, consent, logout, error]) {
+    for (const page of [login, consent, logout, error, account]) {
       expect(page).not.toContain('<img');
       expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;&quot;&#39;');
     }
@@ -71,6 +88,33 @@ describe('pages', () => {
     expect(login).toMatch(/<label for="username">Username<\/label>/);
     expect(login).toMatch(/<label for="password">Password<\/label>/);
     expect(login).toMatch(/role="alert"/);
+  });
+
+  it('the connected-apps page: one withdraw form per app, with its CSRF token; dates in UTC', () => {
+    expect(account).toContain('<form method="post" action="https://auth.example/oauth/account/withdraw">');
+    expect(account).toContain('name="csrf_token" value="tok&quot;"');
+    expect(account).toContain('value="https://auth.example/mcp?x=&quot;"');
+    expect(account).toContain('2026-01-02 03:04 UTC');
+    expect(account).toContain('Not yet');
+    expect(
+      accountPage({ site: 's', username: 'u', csrfToken: 't', withdrawUrl: 'w', apps: [] }).value,
+    ).toContain('No app can use your account');
+  });
+
+  it('the login page offers the identity provider beside the form, or instead of it', () => {
+    const base = { site: 's', csrfToken: 't', continueTo: { page: 'p' } };
+    const upstream = {
+      name: 'Okta "corp"',
+      url: 'https://auth.example/oauth/upstream/start?then=account&x=1',
+    };
+    const both = loginPage({ ...base, upstream }).value;
+    expect(both).toContain('Continue with Okta &quot;corp&quot;</a>');
+    expect(both).toContain('href="https://auth.example/oauth/upstream/start?then=account&amp;x=1"');
+    expect(both).toContain('type="password"');
+    const only = loginPage({ ...base, upstream, passwordForm: false }).value;
+    expect(only).toContain('Continue with Okta');
+    expect(only).not.toContain('<form');
+    expect(loginPage(base).value).not.toContain('Continue with');
   });
 
   it('put Deny before Allow, so pressing Enter does not approve', () => {

@@ -1,5 +1,5 @@
 import type { OAuthClient } from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { findToken } from '../token/find-token.ts';
 import { accessTokenEntry } from './entries.ts';
 import { recordRevocations, revokeGrant } from './record.ts';
@@ -20,7 +20,7 @@ const MCP_CLOCK_TOLERANCE_SECONDS = 5;
  * a client retrying after a 503 then repairs the fast copy the outage missed.
  */
 export async function revokeToken(
-  deps: AuthzDeps,
+  deps: AuthzContext,
   client: OAuthClient,
   token: string,
 ): Promise<RevokedToken | undefined> {

@@ -127,7 +127,13 @@ async function approve(browser: Browser, consent: { params: Record<string, strin
 async function consentTo(clientId: string, scopes: string[]) {
   await prisma.consent.upsert({
     where: { userId_clientId_resource: { userId: aliceId, clientId, resource: server.resource } },
-    create: { userId: aliceId, clientId, resource: server.resource, scopes },
+    create: {
+      userId: aliceId,
+      clientId,
+      resource: server.resource,
+      scopes,
+      expiresAt: new Date(Date.now() + 3600_000),
+    },
     update: { scopes },
   });
 }

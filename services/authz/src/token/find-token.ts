@@ -6,6 +6,7 @@ import {
   type AccessTokenClaims,
   type Policy,
   type RefreshToken,
+  type VerifiedTokenCache,
 } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 
@@ -22,11 +23,20 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * issuer and before its expiry (plus `clockToleranceSeconds`); an expired one is not found.
  */
 export async function findToken(
-  deps: Pick<AuthzDeps, 'config' | 'prisma' | 'signingKey' | 'previousKeys'>,
+  deps: Pick<AuthzDeps, 'config' | 'prisma' | 'signingKey' | 'previousKeys'> & {
+    /**
+     * Access tokens this process verified before (exact string, signature included), trusted again
+     * until `exp` with no tolerance: a resource server introspects the same token on every request
+     * it serves, and the signature check was most of that cost. A miss is verified in full.
+     */
+    verifiedTokens?: VerifiedTokenCache;
+  },
   token: string,
   opts: { clockToleranceSeconds: number },
 ): Promise<FoundToken | undefined> {
   if (JWT_SHAPE.test(token)) {
+    const remembered = deps.verifiedTokens?.get(token);
+    if (remembered) return { type: 'access_token', claims: remembered };
     // Every server of the policy is ours: its tokens are recognised whichever it is bound to.
     const audience = ourAudience(deps.config.policy, token);
     if (audience === undefined) return undefined;
@@ -36,6 +46,7 @@ export async function findToken(
         audience,
         clockToleranceSeconds: opts.clockToleranceSeconds,
       });
+      deps.verifiedTokens?.set(token, claims);
       return { type: 'access_token', claims };
     } catch {
       // InvalidTokenError, or a library error on a token crafted to look like a JWT: either way

@@ -2,7 +2,7 @@ import {
   formatScope,
   randomToken,
   sha256,
-  signAccessToken,
+  signAccessTokenOffThread,
   type Prisma,
   type SigningKey,
 } from '@mcp-auth/core';
@@ -27,13 +27,13 @@ export interface Grant {
   authTime?: Date | null;
 }
 
-export function tokenResponse(
+export async function tokenResponse(
   config: AuthzConfig,
   signingKey: SigningKey,
   grant: Grant,
   refreshToken?: string,
-): TokenResponse {
-  const { token } = signAccessToken(signingKey, {
+): Promise<TokenResponse> {
+  const { token } = await signAccessTokenOffThread(signingKey, {
     issuer: config.issuer,
     subject: grant.subject,
     audience: grant.resource,

@@ -3,6 +3,7 @@ import { noStore, randomToken, sha256 } from '@mcp-auth/core';
 import { requireOperatorForClientCredentials } from '../client-credentials-operator.ts';
 import { auditedMetadata, clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationContext } from '../deps.ts';
+import { introspectionResourceOnRegistration } from '../introspection-resource.ts';
 import { dropSurplusIdentical, registrationKeyOf } from '../identical-registrations.ts';
 import { issuesSecret, validateClientMetadata } from '../metadata/validate.ts';
 
@@ -18,6 +19,12 @@ export function register({ config, prisma, logger, audit }: RegistrationContext)
       req.get('authorization'),
       config.initialAccessToken,
     );
+    const introspectionResource = introspectionResourceOnRegistration(req.body, {
+      policy: config.policy,
+      authMethod: metadata.token_endpoint_auth_method,
+      authorization: req.get('authorization'),
+      initialAccessToken: config.initialAccessToken,
+    });
     // Open registrations only: the operator's own (client_credentials) are never bounded for them.
     const registrationKey = metadata.grant_types.includes('client_credentials')
       ? null
@@ -30,7 +37,7 @@ export function register({ config, prisma, logger, audit }: RegistrationContext)
         secretHash: clientSecret === undefined ? null : sha256(clientSecret),
         secretExpiresAt: null,
         registrationAccessTokenHash: sha256(registrationAccessToken),
-        ...metadataColumns(metadata),
+        ...metadataColumns(metadata, introspectionResource ?? null),
         registrationKey,
       },
     });

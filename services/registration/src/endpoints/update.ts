@@ -3,6 +3,7 @@ import { noStore, randomToken, sha256 } from '@mcp-auth/core';
 import { requireOperatorForClientCredentialsUpdate } from '../client-credentials-operator.ts';
 import { auditedMetadata, clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationContext } from '../deps.ts';
+import { introspectionResourceOnUpdate } from '../introspection-resource.ts';
 import { checkUpdateFields } from '../metadata/update-fields.ts';
 import { issuesSecret, validateClientMetadata } from '../metadata/validate.ts';
 import { authorizeRegistration, invalidRegistrationToken, isRecordGone } from '../registration-token.ts';
@@ -23,6 +24,11 @@ export function updateRegistration({ config, prisma, logger, audit }: Registrati
       config.initialAccessToken,
       config.policy.defaultScope,
     );
+    const introspectionResource = introspectionResourceOnUpdate(req.body, {
+      policy: config.policy,
+      authMethod: metadata.token_endpoint_auth_method,
+      registered: client.introspectionResource,
+    });
 
     const confidential = issuesSecret(metadata);
     const clientSecret = confidential && client.secretHash === null ? randomToken(32) : undefined;
@@ -38,7 +44,7 @@ export function updateRegistration({ config, prisma, logger, audit }: Registrati
               ? sha256(clientSecret)
               : client.secretHash,
           secretExpiresAt: confidential ? client.secretExpiresAt : null,
-          ...metadataColumns(metadata),
+          ...metadataColumns(metadata, introspectionResource),
           // Changed metadata is no longer a repeat of the original registration.
           registrationKey: null,
         },

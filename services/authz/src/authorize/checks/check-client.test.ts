@@ -22,6 +22,7 @@ const client: OAuthClient = {
   updatedAt: new Date(),
   lastUsedAt: null,
   registrationKey: null,
+  introspectionResource: null,
 };
 const lookups: string[] = [];
 const findClient = {

@@ -1,0 +1,43 @@
+import type { Request, Response } from 'express';
+import type { User } from '@mcp-auth/core';
+import type { AuthzDeps } from '../deps.ts';
+import { readSessionCookie, setSessionCookie } from '../session/session-cookie.ts';
+import { startSession } from '../session/sessions.ts';
+import { flowExpired, type Flow } from './flow.ts';
+import { issueCode } from './issue-code.ts';
+import { redirectTo } from './redirect.ts';
+import { consentNeeded } from './remembered-consent.ts';
+
+/**
+ * What follows a person proving who they are for an authorization request, whatever the method
+ * (a password, an upstream identity provider): a new remembered sign-in replaces the browser's old
+ * one, the request is bound to the user, then the consent page, or the code when consent is
+ * remembered.
+ */
+export async function finishSignIn(
+  deps: AuthzDeps,
+  req: Request,
+  res: Response,
+  flow: Flow,
+  user: Pick<User, 'id'>,
+): Promise<void> {
+  const { value, session } = await startSession(
+    deps.prisma,
+    deps.config,
+    user.id,
+    readSessionCookie(req, deps.config),
+  );
+  setSessionCookie(res, value, session.absoluteExpiresAt, deps.config);
+  const authTime = session.authTime;
+  const bound = await deps.prisma.authorizationRequest.updateMany({
+    where: { id: flow.id },
+    data: { userId: user.id, authTime },
+  });
+  if (bound.count !== 1) throw flowExpired();
+
+  const key = { userId: user.id, clientId: flow.clientId, resource: flow.resource };
+  if (!(await consentNeeded(deps.prisma, flow, key))) {
+    return redirectTo(res, await issueCode(deps, flow, { userId: user.id, authTime }));
+  }
+  redirectTo(res, `${deps.config.issuer}/oauth/consent?request=${encodeURIComponent(flow.id)}`);
+}
