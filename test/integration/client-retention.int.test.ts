@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createAuditLog,
   createLogger,
   createPrisma,
   PostgresRevocationStore,
@@ -94,7 +95,12 @@ describe('clients unused for CLIENT_RETENTION', () => {
     });
 
     const before = Date.now();
-    expect(await removeUnusedClients({ prisma, revocation, logger }, policy)).toBe(2);
+    const audit = createAuditLog({ prisma, logger, flushIntervalMs: 60_000 });
+    expect(await removeUnusedClients({ prisma, revocation, logger, audit }, policy)).toBe(2);
+    await audit.flush();
+    const deleted = await prisma.auditEvent.findMany({ where: { type: 'client.deleted' } });
+    expect(deleted.map((e) => e.clientId).sort()).toEqual([neverUsed, usedLongAgo].sort());
+    expect(deleted[0]).toMatchObject({ actor: 'system', outcome: 'success', detail: { reason: 'unused' } });
 
     for (const id of [neverUsed, usedLongAgo]) {
       expect(await exists(id)).toBe(false);

@@ -1,4 +1,4 @@
-import type { Logger, PrismaClient, RevocationStore } from '@mcp-auth/core';
+import type { AuditLog, Logger, PrismaClient, RevocationStore } from '@mcp-auth/core';
 import { removeUnusedClients, type ClientRetention } from './clients/retention.ts';
 
 export interface HousekeepingResult {
@@ -82,7 +82,7 @@ export interface Housekeeping {
  * `clients`, the replica that did the round also removes clients unused for the retention period.
  */
 export function startHousekeeping(
-  deps: { prisma: PrismaClient; logger: Logger; auditRetentionSeconds?: number },
+  deps: { prisma: PrismaClient; logger: Logger; auditRetentionSeconds?: number; audit?: AuditLog },
   intervalSeconds: number,
   clients?: ClientRetention & { revocation: RevocationStore },
 ): Housekeeping {
@@ -90,7 +90,7 @@ export function startHousekeeping(
   const removeClients = async () => {
     if (!clients) return;
     const removed = await removeUnusedClients(
-      { prisma: deps.prisma, revocation: clients.revocation, logger: deps.logger },
+      { prisma: deps.prisma, revocation: clients.revocation, logger: deps.logger, audit: deps.audit },
       clients,
     );
     if (removed > 0) deps.logger.info({ removed }, 'housekeeping: unused clients removed');

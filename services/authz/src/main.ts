@@ -69,7 +69,7 @@ try {
     }),
   );
   const housekeeping = startHousekeeping(
-    { prisma, logger, auditRetentionSeconds: env.AUDIT_RETENTION },
+    { prisma, logger, auditRetentionSeconds: env.AUDIT_RETENTION, audit },
     env.HOUSEKEEPING_INTERVAL,
     {
       revocation,

@@ -102,6 +102,7 @@ async function main() {
         prisma,
         logger: logger.child({ app: 'housekeeping' }),
         auditRetentionSeconds: authzEnv.AUDIT_RETENTION,
+        audit,
       },
       authzEnv.HOUSEKEEPING_INTERVAL,
       {

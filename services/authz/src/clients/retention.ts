@@ -1,5 +1,6 @@
 import {
   deleteClients,
+  type AuditLog,
   type Logger,
   type PrismaClient,
   type Prisma,
@@ -34,7 +35,7 @@ const unusedSince = (cutoff: Date, now: Date): Prisma.OAuthClientWhereInput => (
  * Returns how many were removed.
  */
 export async function removeUnusedClients(
-  deps: { prisma: PrismaClient; revocation: RevocationStore; logger: Logger },
+  deps: { prisma: PrismaClient; revocation: RevocationStore; logger: Logger; audit?: AuditLog },
   policy: ClientRetention,
   now = new Date(),
 ): Promise<number> {
@@ -43,9 +44,21 @@ export async function removeUnusedClients(
   const where = unusedSince(cutoff, now);
   const candidates = await deps.prisma.oAuthClient.findMany({ where, select: { id: true }, take: BATCH });
   if (candidates.length === 0) return 0;
-  return deleteClients(
-    deps,
-    candidates.map((c) => c.id),
-    { accessTokenTtl: policy.accessTokenTtl, where, now },
-  );
+  const ids = candidates.map((c) => c.id);
+  const removed = await deleteClients(deps, ids, { accessTokenTtl: policy.accessTokenTtl, where, now });
+  if (deps.audit && removed > 0) {
+    // The delete re-checked the condition: a client used in between is still there, not removed.
+    const kept = await deps.prisma.oAuthClient.findMany({ where: { id: { in: ids } }, select: { id: true } });
+    const stayed = new Set(kept.map((c) => c.id));
+    for (const id of ids.filter((i) => !stayed.has(i))) {
+      deps.audit.record({
+        type: 'client.deleted',
+        outcome: 'success',
+        actor: 'system',
+        clientId: id,
+        detail: { reason: 'unused', retentionSeconds: policy.retentionSeconds },
+      });
+    }
+  }
+  return removed;
 }
