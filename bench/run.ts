@@ -10,6 +10,8 @@
 //     token and introspection, ratios of throughput and CPU per request. BENCH_ONLY=oauth alone.
 //  5. One authorization-code flow's server time, and a repeat with the remembered sign-in
 //     (bench/flow.ts). BENCH_ONLY=flow alone.
+//  6. Password hashing (bench/hashing.ts, BENCH_ONLY=hashing): logins/s per PASSWORD_HASH_COST, and
+//     the p99 of token requests while logins run (its servers get every core).
 // Pinned by default (BENCH_PIN, bench/cpus.ts): the server under test on CPU 0, the load generator on
 // the others. BENCH_NODE_FLAGS passes Node flags (e.g. --cpu-prof) to the servers.
 // Needs Redis (BENCH_REDIS_URL) and Postgres (BENCH_DATABASE_URL: a scratch database is created and
@@ -35,6 +37,7 @@ import {
 } from '@mcp-auth/core';
 import { ECHO_BODY, load, MCP_HEADERS, type LoadResult } from './load.ts';
 import { benchmarkFlow } from './flow.ts';
+import { benchmarkHashing } from './hashing.ts';
 import { benchmarkOAuth } from './oauth.ts';
 import { benchmarkProxy } from './proxy.ts';
 import { createScratchDatabase, scratchKeyPrefix } from './scratch.ts';
@@ -62,8 +65,8 @@ const env = loadConfig({
   BENCH_OAUTH_CONNECTIONS: z.coerce.number().int().min(1).max(512).default(10),
   /** Authorization-code flows measured by the flow section. */
   BENCH_FLOWS: z.coerce.number().int().min(1).max(1000).default(50),
-  /** Sections to run (comma-separated): verify, http, proxy, oauth, flow. */
-  BENCH_ONLY: z.string().default('verify,http,proxy,oauth,flow'),
+  /** Sections to run (comma-separated): verify, http, proxy, oauth, flow, hashing. */
+  BENCH_ONLY: z.string().default('verify,http,proxy,oauth,flow,hashing'),
   /**
    * auto: pin the server under test to CPU 0 and the load generator (with the proxy, in the proxy
    * section) to the others, when there are two CPUs or more and taskset is installed; off: do not.
@@ -317,3 +320,12 @@ if (sections.has('oauth')) {
 }
 if (sections.has('flow'))
   await benchmarkFlow({ databaseUrl: env.BENCH_DATABASE_URL, flows: env.BENCH_FLOWS });
+if (sections.has('hashing')) {
+  await benchmarkHashing({
+    databaseUrl: env.BENCH_DATABASE_URL,
+    seconds: env.BENCH_DURATION,
+    rounds: env.BENCH_ROUNDS,
+    connections: env.BENCH_PROXY_CONNECTIONS,
+    print,
+  });
+}

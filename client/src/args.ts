@@ -13,12 +13,8 @@ export const commonOptions = {
 /** A subcommand: `run` gets the arguments after its name and returns the exit status. */
 export interface Command {
   name: string;
-  /** One line for the top-level help. */
-  summary: string;
   /** The full `--help` text. */
   usage: string;
-  /** Left out of the top-level help (the conformance driver). */
-  hidden?: boolean;
   run(argv: string[]): Promise<number>;
 }
 

@@ -1,16 +1,7 @@
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import type { Command } from './args.ts';
-import { call } from './commands/call.ts';
-import { conformance } from './commands/conformance.ts';
-import { login } from './commands/login.ts';
-import { logout } from './commands/logout.ts';
-import { status } from './commands/status.ts';
-import { tools } from './commands/tools.ts';
-import { whoami } from './commands/whoami.ts';
+import { commands } from './commands/index.ts';
 import { CliError, UsageError } from './errors.ts';
 import { CLIENT_VERSION } from './version.ts';
-
-const commands: Command[] = [login, logout, status, tools, call, whoami, conformance];
 
 const topUsage = `Usage: mcp-auth <command> [options]
 
@@ -68,7 +59,7 @@ async function dispatch(argv: string[]): Promise<number> {
   if (first.startsWith('-')) throw new UsageError(`unknown option ${first}`);
   const command = commands.find((c) => c.name === first);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(first)}`);
-  return command.run(rest);
+  return (await command.load()).run(rest);
 }
 
 /** Runs the CLI and returns its exit status; every failure is reported here, as one line on stderr. */

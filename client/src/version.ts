@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
+// Imported rather than read at run time, so the bundle (dist/mcp-auth.js) carries it too.
+import pkg from '../package.json' with { type: 'json' };
 
 /** The CLI's version, from its package.json (one source of truth for --version and clientInfo). */
-export const CLIENT_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const CLIENT_VERSION: string = pkg.version;

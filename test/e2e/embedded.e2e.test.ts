@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, logInAndConsent } from '../support/browser.ts';
-import { cli, freePort, start, startCli, type Running } from '../support/processes.ts';
+import { cli, freePort, repoRoot, run, start, startCli, type Running } from '../support/processes.ts';
 
 /**
  * The README's first path, end to end: `npm start` (all-in-one, embedded PostgreSQL), then the
@@ -22,7 +22,17 @@ describe('all-in-one server with the CLI', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mcp-auth-data-'));
     configDir = await mkdtemp(join(tmpdir(), 'mcp-auth-cli-'));
     const port = await freePort();
-    server = start(process.execPath, ['--import', 'tsx', 'services/embedded/src/main.ts'], {
+    // Exactly what `npm start` runs: its prestart (the esbuild bundles), then its start command.
+    const { scripts } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const command = (script: string) => {
+      const [program, ...args] = scripts[script]!.split(' ');
+      expect(program).toBe('node');
+      return args;
+    };
+    expect((await run(process.execPath, command('prestart'))).code).toBe(0);
+    server = start(process.execPath, command('start'), {
       PORT: String(port),
       DATA_DIR: dataDir,
       DATABASE_URL: '',

@@ -36,7 +36,6 @@ function parseToolArguments(text: string | undefined): Record<string, unknown> {
 
 export const call: Command = {
   name: 'call',
-  summary: 'call a tool',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandLine('call', argv, {});

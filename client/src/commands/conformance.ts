@@ -127,9 +127,7 @@ async function followWithoutBrowser(authorizationUrl: URL, redirectUri: string):
 
 export const conformance: Command = {
   name: 'conformance',
-  summary: 'client role for the MCP conformance suite',
   usage,
-  hidden: true,
   async run(argv) {
     const { values, positionals } = parseCommandLine('conformance', argv, {
       'client-metadata-url': { type: 'string' },

@@ -95,7 +95,6 @@ export const expiryOf = (tokens: StoredTokens): string | null =>
 
 export const login: Command = {
   name: 'login',
-  summary: 'log in (opens the browser) and store the tokens',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandLine('login', argv, {

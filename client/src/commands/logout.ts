@@ -65,7 +65,6 @@ export const revocationFailed = (revocation: ServerRevocation): boolean =>
 
 export const logout: Command = {
   name: 'logout',
-  summary: 'revoke the tokens at the server and delete them here',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandLine('logout', argv, { forget: { type: 'boolean' } });

@@ -86,7 +86,6 @@ function printStatus(status: ServerStatus): void {
 
 export const status: Command = {
   name: 'status',
-  summary: 'list the servers with stored credentials and when they expire',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandLine('status', argv, {});

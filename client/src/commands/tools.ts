@@ -16,7 +16,6 @@ Options:
 
 export const tools: Command = {
   name: 'tools',
-  summary: "list the server's tools",
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandLine('tools', argv, {});

@@ -16,7 +16,6 @@ Options:
 
 export const whoami: Command = {
   name: 'whoami',
-  summary: 'show who the server thinks you are',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandLine('whoami', argv, {});

@@ -4,6 +4,7 @@ import {
   commonEnv,
   databasePoolEnv,
   loadConfig,
+  passwordHashEnv,
   policyEnv,
   port,
   postgresUrl,
@@ -74,6 +75,8 @@ export const authzEnv = {
    * loopback and private addresses (still https). Off, such addresses are refused (SSRF guard).
    */
   CIMD_ALLOW_PRIVATE_NETWORK: z.stringbool().default(false),
+  /** Read by core's password module; listed here so that a bad value stops the start. */
+  ...passwordHashEnv,
   ...upstreamOidcEnv,
 };
 

@@ -98,7 +98,7 @@ describe('admin service layer', () => {
     const result = await disableUser(deps, who, user.username);
     expect(result.user.disabledAt).toBeInstanceOf(Date);
     expect(result.signedOut.grants).toBe(1);
-    expect(await authenticate(prisma, user.username, password)).toEqual({
+    expect(await authenticate(prisma, deps.logger, user.username, password)).toEqual({
       reason: 'disabled',
       userId: user.id,
     });
@@ -106,7 +106,7 @@ describe('admin service layer', () => {
     expect(await prisma.revocation.count({ where: { kind: 'user', value: user.id } })).toBe(1);
 
     await enableUser(deps, who, user.username);
-    expect((await authenticate(prisma, user.username, password)).user?.id).toBe(user.id);
+    expect((await authenticate(prisma, deps.logger, user.username, password)).user?.id).toBe(user.id);
 
     const [disabled] = await adminEvents('users.disable');
     expect(disabled).toMatchObject({

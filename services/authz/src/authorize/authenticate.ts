@@ -1,4 +1,12 @@
-import { dummyPasswordHash, verifyPassword, type PrismaClient, type User } from '@mcp-auth/core';
+import {
+  dummyPasswordHash,
+  hashPassword,
+  passwordNeedsRehash,
+  verifyPassword,
+  type Logger,
+  type PrismaClient,
+  type User,
+} from '@mcp-auth/core';
 
 /**
  * The user with these credentials, or null. An unknown username, or a user without a password
@@ -9,6 +17,7 @@ import { dummyPasswordHash, verifyPassword, type PrismaClient, type User } from 
  */
 export async function authenticate(
   prisma: PrismaClient,
+  logger: Logger,
   username: string | undefined,
   password: string | undefined,
 ): Promise<
@@ -20,5 +29,34 @@ export async function authenticate(
   // No password: this user signs in only through the upstream provider.
   if (!ok || !user.passwordHash) return { reason: 'bad_password', userId: user.id };
   if (user.disabledAt) return { reason: 'disabled', userId: user.id };
+  if (passwordNeedsRehash(user.passwordHash))
+    return { user: await upgradeHash(prisma, logger, user, password ?? '') };
   return { user };
+}
+
+/**
+ * Re-hashes with the current parameters (PASSWORD_HASH_COST) now that the password is known. Only
+ * if the stored hash is still the one just verified: a password changed meanwhile is not undone.
+ * A failure here does not fail the login: the old hash still verifies, and the next login retries.
+ */
+async function upgradeHash(
+  prisma: PrismaClient,
+  logger: Logger,
+  user: User,
+  password: string,
+): Promise<User> {
+  try {
+    const passwordHash = await hashPassword(password);
+    const updated = await prisma.user.updateMany({
+      where: { id: user.id, passwordHash: user.passwordHash },
+      data: { passwordHash },
+    });
+    if (updated.count === 1) {
+      logger.info({ userId: user.id }, 'password hash upgraded to the current parameters');
+      return { ...user, passwordHash };
+    }
+  } catch (err) {
+    logger.warn({ err, userId: user.id }, 'could not upgrade the password hash; the old one stays valid');
+  }
+  return user;
 }

@@ -39,7 +39,7 @@ export async function checkPassword(
     const error = `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
     return { retryAfter: wait, error };
   }
-  const result = await authenticate(deps.prisma, attempt.username, attempt.password).catch(
+  const result = await authenticate(deps.prisma, deps.logger, attempt.username, attempt.password).catch(
     async (err: unknown) => {
       await admission.attempt.finish('abandoned');
       throw err;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BASE_SCOPE, type PrismaClient } from '@mcp-auth/core';
+import { BASE_SCOPE, createLogger, type PrismaClient } from '@mcp-auth/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAllInOneServer, type AllInOneServer } from '../../../../test/support/all-in-one-server.ts';
@@ -158,7 +158,9 @@ describe('login through the upstream identity provider, in Chromium', { timeout:
       include: { user: true },
     });
     expect(identity.user).toMatchObject({ username: 'alice@allowed.test', passwordHash: null });
-    expect(await authenticate(prisma, 'alice@allowed.test', '')).toMatchObject({ reason: 'bad_password' });
+    expect(
+      await authenticate(prisma, createLogger('test', 'silent'), 'alice@allowed.test', ''),
+    ).toMatchObject({ reason: 'bad_password' });
   });
 
   it('a second sign-in finds the same user (no duplicate), and the session is remembered', async () => {

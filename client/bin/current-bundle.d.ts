@@ -1,0 +1,2 @@
+/** The CLI bundle to run when it is current, else null (see current-bundle.js). */
+export function currentBundle(root: URL): URL | null;
