@@ -28,16 +28,27 @@ export const MCP_HEADERS = {
 export function load(
   url: string,
   headers: Record<string, string>,
-  options: { seconds: number; connections: number; maxRequests: number },
+  options: LoadOptions,
 ): Promise<LoadResult> {
   return loadRequest(url, { headers: { ...MCP_HEADERS, ...headers }, body: ECHO_BODY }, options);
+}
+
+export interface LoadOptions {
+  seconds: number;
+  connections: number;
+  maxRequests: number;
+  /**
+   * Requests per second over all connections; unset, as fast as the server answers. Latency is
+   * compared at a fixed rate below saturation: at full speed a server's latency is its queue.
+   */
+  rate?: number;
 }
 
 /** The same for any POST request. */
 export async function loadRequest(
   url: string,
   request: { headers: Record<string, string>; body: string },
-  options: { seconds: number; connections: number; maxRequests: number },
+  options: LoadOptions,
 ): Promise<LoadResult> {
   const result = await autocannon({
     url,
@@ -47,6 +58,7 @@ export async function loadRequest(
     connections: options.connections,
     duration: options.seconds,
     maxOverallRequests: options.maxRequests,
+    ...(options.rate !== undefined && { overallRate: options.rate }),
     timeout: 10,
   });
   if (result.errors || result.timeouts || result.non2xx) {

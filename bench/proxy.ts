@@ -186,7 +186,25 @@ export async function benchmarkProxy(o: ProxyBenchOptions): Promise<void> {
     );
     const addedP99 = median(proxied!.runs.map((r, i) => r.p99Ms - direct!.runs[i]!.p99Ms));
     print(`  proxy / direct throughput: ${fmt(ratio, 3)} (median of per-round ratios; goal ≥ 0.9)`);
-    print(`  added p99 latency: ${fmt(addedP99, 2)} ms (median of per-round differences; goal < 2 ms)`);
+    print(`  added p99 latency at full speed: ${fmt(addedP99, 2)} ms (median of per-round differences)`);
+    // At full speed the upstream's core is saturated, so p99 is mostly its queue, whichever path
+    // is measured. The added latency is therefore also compared at one fixed offered rate, half of
+    // the direct throughput, with the same 10 connections: what the extra hop adds to a request
+    // that does not wait in a queue.
+    const rate = Math.max(1, Math.round(summary[0]!.rps * 0.5));
+    const paced: Record<string, LoadResult[]> = { direct: [], proxy: [] };
+    for (let round = 0; round < o.rounds; round++) {
+      for (const t of targets) {
+        paced[t.name]!.push(await load(t.url, t.headers, { ...options, seconds: o.seconds, rate }));
+      }
+    }
+    const pacedP99 = (name: string) => median(paced[name]!.map((r) => r.p99Ms));
+    const addedPacedP99 = median(paced.proxy!.map((r, i) => r.p99Ms - paced.direct![i]!.p99Ms));
+    print(
+      `  at ${fmt(rate)} req/s (half the direct throughput): p99 direct ${fmt(pacedP99('direct'), 1)} ms, ` +
+        `proxied ${fmt(pacedP99('proxy'), 1)} ms; added p99 ${fmt(addedPacedP99, 2)} ms ` +
+        `(median of per-round differences; goal < 2 ms)`,
+    );
     const perRequest = (ms: number, requests: number) => fmt(ms / requests, 3);
     print(
       `  CPU per request: upstream ${perRequest(direct!.cpu.upstream, direct!.cpu.requests)} ms direct, ` +
