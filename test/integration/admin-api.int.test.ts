@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -178,6 +179,13 @@ describe('admin API', () => {
     expect(refusal?.detail).toMatchObject({ reason: 'disabled' });
 
     expect((await call('POST', `/users/${bob.username}/enable`)).body.user.disabledAt).toBeNull();
+    // iat has whole seconds, so tokens of the sign-out's own second are refused too (fail closed):
+    // the next login is in the following second.
+    const { id } = await stack.prisma.user.findUniqueOrThrow({ where: { username: bob.username } });
+    const { notBefore } = await stack.prisma.revocation.findUniqueOrThrow({
+      where: { kind_value: { kind: 'user', value: id } },
+    });
+    await sleep(Math.max(0, (Math.floor(notBefore!.getTime() / 1000) + 1) * 1000 - Date.now()));
     const again = await tokensFor(client, bob);
     expect((await callMcp(stack.resource, again.accessToken)).status).toBe(200);
   });
