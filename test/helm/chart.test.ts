@@ -10,7 +10,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { loadConfig, loadPolicy, serviceApp } from '@mcp-auth/core';
+import { generateSigningKeyPem, loadConfig, loadPolicy, serviceApp } from '@mcp-auth/core';
 import { authzServiceEnv } from '@mcp-auth/authz/config';
 import { mcpServiceEnv } from '@mcp-auth/mcp/config';
 import { registrationServiceEnv } from '@mcp-auth/registration/config';
@@ -22,7 +22,8 @@ import { chartDir, renderChart, type K8sObject, type Values } from './render.ts'
 
 const secrets: Values = {
   connections: { databaseUrl: 'postgresql://app:pw@pg:5432/mcpauth', redisUrl: 'redis://redis:6379' },
-  signingKey: { privateKeyPem: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n' },
+  // Made for this run: no key, not even a stand-in, is committed.
+  signingKey: { privateKeyPem: generateSigningKeyPem('RS256') },
 };
 
 const models: Record<string, new (o: never) => { validate(): void }> = {
@@ -264,5 +265,12 @@ describe('values', () => {
     const configText = JSON.stringify(objects.filter((o) => o.kind === 'ConfigMap'));
     expect(configText).not.toContain('pw@pg');
     expect(configText).not.toContain('PRIVATE KEY');
+    // ...and in the Secret, where the authorization server reads it.
+    const secretText = JSON.stringify(objects.filter((o) => o.kind === 'Secret'));
+    const pem = (secrets.signingKey as { privateKeyPem: string }).privateKeyPem;
+    expect(
+      secretText.includes(JSON.stringify(pem).slice(1, -1)) ||
+        secretText.includes(Buffer.from(pem).toString('base64')),
+    ).toBe(true);
   });
 });
