@@ -17,8 +17,9 @@ import { listGrants, withdrawGrant } from '../grants/grants.ts';
 import { accountPage } from '../pages/account-page.ts';
 import { loginPage } from '../pages/login-page.ts';
 import { sendPage } from '../pages/send-page.ts';
-import { readSessionCookie, setSessionCookie } from '../session/session-cookie.ts';
-import { findSession, startSession } from '../session/sessions.ts';
+import { readSessionCookie } from '../session/session-cookie.ts';
+import { findSession } from '../session/sessions.ts';
+import { signInBrowser } from '../session/sign-in-browser.ts';
 import { upstreamStartUrl } from '../upstream/upstream-routes.ts';
 import { clearSignInCookie, signInCsrfToken, signInCsrfValid, withdrawToken } from './account-csrf.ts';
 
@@ -128,13 +129,7 @@ export function accountRoutes(deps: AuthzContext, throttle: LoginThrottle): Rout
       return showSignIn(req, res, status, { username: input.username, error: outcome.error });
     }
     // As at the authorization's login: a new session id, never the one the browser held before.
-    const { value, session } = await startSession(
-      deps.prisma,
-      deps.config,
-      outcome.user.id,
-      readSessionCookie(req, deps.config),
-    );
-    setSessionCookie(res, value, session.absoluteExpiresAt, deps.config);
+    await signInBrowser(deps, req, res, outcome.user.id);
     clearSignInCookie(res, deps.config);
     redirectTo(res, accountUrl);
   });

@@ -1,8 +1,7 @@
 import type { Request, Response } from 'express';
 import type { User } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
-import { readSessionCookie, setSessionCookie } from '../session/session-cookie.ts';
-import { startSession } from '../session/sessions.ts';
+import { signInBrowser } from '../session/sign-in-browser.ts';
 import { flowExpired, type Flow } from './flow.ts';
 import { issueCode } from './issue-code.ts';
 import { redirectTo } from './redirect.ts';
@@ -21,13 +20,7 @@ export async function finishSignIn(
   flow: Flow,
   user: Pick<User, 'id'>,
 ): Promise<void> {
-  const { value, session } = await startSession(
-    deps.prisma,
-    deps.config,
-    user.id,
-    readSessionCookie(req, deps.config),
-  );
-  setSessionCookie(res, value, session.absoluteExpiresAt, deps.config);
+  const session = await signInBrowser(deps, req, res, user.id);
   const authTime = session.authTime;
   const bound = await deps.prisma.authorizationRequest.updateMany({
     where: { id: flow.id },

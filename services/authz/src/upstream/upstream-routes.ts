@@ -5,8 +5,7 @@ import { finishSignIn } from '../authorize/finish-sign-in.ts';
 import { checkBinding, loadFlow, siteOf } from '../authorize/flow.ts';
 import { redirectTo } from '../authorize/redirect.ts';
 import type { AuthzContext } from '../deps.ts';
-import { readSessionCookie, setSessionCookie } from '../session/session-cookie.ts';
-import { startSession } from '../session/sessions.ts';
+import { signInBrowser } from '../session/sign-in-browser.ts';
 import { refusal } from './admission.ts';
 import { linkedUser } from './link-user.ts';
 import { clearUpstreamCookie, readUpstreamCookie, setUpstreamCookie } from './sign-in-cookie.ts';
@@ -128,13 +127,7 @@ export function upstreamRoutes(deps: AuthzContext, client: UpstreamClient): Rout
       detail: { method: 'oidc', issuer: settings.issuer },
     });
     if (flow) return finishSignIn(deps, req, res, flow, user);
-    const { value, session } = await startSession(
-      deps.prisma,
-      deps.config,
-      user.id,
-      readSessionCookie(req, deps.config),
-    );
-    setSessionCookie(res, value, session.absoluteExpiresAt, deps.config);
+    await signInBrowser(deps, req, res, user.id);
     redirectTo(res, `${deps.config.issuer}/oauth/account`);
   });
 

@@ -1,0 +1,26 @@
+import type { Request, Response } from 'express';
+import type { Session } from '@mcp-auth/core';
+import type { AuthzDeps } from '../deps.ts';
+import { readSessionCookie, setSessionCookie } from './session-cookie.ts';
+import { startSession } from './sessions.ts';
+
+/**
+ * Remembers in this browser that the user just proved who they are (a password, an identity
+ * provider): a new session whose cookie replaces the one the browser held, which is ended (no
+ * session fixation). Every way of signing in goes through here.
+ */
+export async function signInBrowser(
+  deps: Pick<AuthzDeps, 'prisma' | 'config'>,
+  req: Request,
+  res: Response,
+  userId: string,
+): Promise<Session> {
+  const { value, session } = await startSession(
+    deps.prisma,
+    deps.config,
+    userId,
+    readSessionCookie(req, deps.config),
+  );
+  setSessionCookie(res, value, session.absoluteExpiresAt, deps.config);
+  return session;
+}
