@@ -6,6 +6,7 @@ import {
   signingKeyFromPem,
   type PrismaClient,
   type SigningKey,
+  VerifiedTokenCache,
 } from '@mcp-auth/core';
 import type { AuthzConfig } from '../config.ts';
 import { findToken } from './find-token.ts';
@@ -61,5 +62,17 @@ describe('findToken', () => {
     }
     expect(await find(sign(current, `${issuer}/other`))).toBe(undefined);
     expect(await find(sign(current, 'https://elsewhere.example/files'))).toBe(undefined);
+  });
+
+  it('treats a remembered token past its exp as a miss, verified again, never as an error', async () => {
+    // The cache's clock runs ahead of the verifier's: it finds the token expired, the verifier not.
+    let ahead = 0;
+    const verifiedTokens = new VerifiedTokenCache(10, 0, () => Date.now() + ahead);
+    const deps = { config, prisma, signingKey: current, verifiedTokens };
+    const fresh = sign(current, `${issuer}/files`);
+    expect((await findToken(deps, fresh, { clockToleranceSeconds: 0 }))?.type).toBe('access_token');
+    ahead = 3_600_000;
+    // Before the fix the cache's InvalidTokenError escaped, which the endpoints answered with 503.
+    expect((await findToken(deps, fresh, { clockToleranceSeconds: 0 }))?.type).toBe('access_token');
   });
 });

@@ -1,4 +1,5 @@
 import {
+  InvalidTokenError,
   keySet,
   serverForResource,
   sha256,
@@ -35,7 +36,7 @@ export async function findToken(
   opts: { clockToleranceSeconds: number },
 ): Promise<FoundToken | undefined> {
   if (JWT_SHAPE.test(token)) {
-    const remembered = deps.verifiedTokens?.get(token);
+    const remembered = rememberedClaims(deps.verifiedTokens, token);
     if (remembered) return { type: 'access_token', claims: remembered };
     // Every server of the policy is ours: its tokens are recognised whichever it is bound to.
     const audience = ourAudience(deps.config.policy, token);
@@ -73,4 +74,18 @@ function ourAudience(policy: Policy, jwt: string): string | undefined {
   }
   if (typeof aud !== 'string') return undefined;
   return serverForResource(policy, aud)?.resource;
+}
+
+/**
+ * The cache refuses a remembered token past its `exp` by throwing. Here that is a miss, not an
+ * outage: the token is verified again below with this caller's own clock tolerance (revocation
+ * allows a few seconds, introspection none), which answers an expired one as unknown.
+ */
+function rememberedClaims(cache: VerifiedTokenCache | undefined, token: string) {
+  try {
+    return cache?.get(token);
+  } catch (err) {
+    if (err instanceof InvalidTokenError) return undefined;
+    throw err;
+  }
 }
