@@ -15,7 +15,7 @@ export interface CpuPlan {
   load: string;
 }
 
-function tasksetWorks(): boolean {
+export function tasksetWorks(): boolean {
   try {
     execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
     return true;

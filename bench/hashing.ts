@@ -4,14 +4,14 @@
 //  2. Token requests (client_credentials, RS256) under load while logins run: the authorization
 //     server in its own process, p99 with no logins, then with logins at PASSWORD_HASH_CONCURRENCY
 //     = cores - 1 (the default) and = cores, rounds in the order A B C A B C …
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus as machineCpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { BASE_SCOPE, createPrisma, hashPassword, passwordHashQueue } from '@mcp-auth/core';
 import { addClient, authorize, type ClientCredentials, type User } from '../test/support/oauth-flow.ts';
-import { pin } from './cpus.ts';
+import { tasksetWorks } from './cpus.ts';
+import { forkServer } from './servers.ts';
 import { createScratchDatabase } from './scratch.ts';
 import { median } from './stats.ts';
 
@@ -55,42 +55,17 @@ interface ServerHandle {
   stop(): Promise<void>;
 }
 
-function startServer(databaseUrl: string, concurrency: number): Promise<ServerHandle> {
-  const child = fork(fileURLToPath(new URL('./hashing-server.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    env: {
-      ...process.env,
-      BENCH_HASHING_DATABASE_URL: databaseUrl,
-      PASSWORD_HASH_CONCURRENCY: String(concurrency),
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+async function startServer(databaseUrl: string, concurrency: number): Promise<ServerHandle> {
   // The server gets every core (run.ts pinned this process, and so its children, to the load
   // generator's): how hashing on the thread pool competes with the event loop is what is measured.
-  try {
-    pin(child.pid!, `0-${machineCpus().length - 1}`);
-  } catch {
-    // no taskset: the child keeps this process's affinity
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    if (child.connected) child.disconnect();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error('the hashing bench server did not start within 30 s'));
-    }, 30_000);
-    child.once('message', (m: { port: number }) => {
-      clearTimeout(timer);
-      resolve({ base: `http://127.0.0.1:${m.port}`, stop });
-    });
-    child.once('exit', (code) => reject(new Error(`the hashing bench server exited (${code})`)));
+  // Without taskset the child keeps this process's affinity.
+  const cpus = tasksetWorks() ? `0-${machineCpus().length - 1}` : undefined;
+  const server = await forkServer(fileURLToPath(new URL('./hashing-server.ts', import.meta.url)), {
+    name: 'hashing bench',
+    cpus,
+    env: { BENCH_HASHING_DATABASE_URL: databaseUrl, PASSWORD_HASH_CONCURRENCY: String(concurrency) },
   });
+  return { base: `http://127.0.0.1:${server.port}`, stop: server.stop };
 }
 
 interface Round {

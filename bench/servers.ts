@@ -14,20 +14,27 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** A bench server in a child process, listening on a loopback port. */
+export interface ForkedServer {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
 /**
- * Starts bench/mcp-server.ts in a child process and waits (bounded) for the port it listens on;
- * `cpus` (a taskset list) pins it.
+ * Forks `entry` (TypeScript, through tsx) and waits, bounded, for the port it reports over IPC;
+ * `cpus` (a taskset list) pins it. stop() disconnects (the servers exit then) and kills after 5 s.
  */
-export function startServer(
-  spec: ServerSpec,
-  options: { cpus?: string; timeoutMs?: number } = {},
-): Promise<ServerProcess> {
+export function forkServer(
+  entry: string,
+  options: { name: string; env?: NodeJS.ProcessEnv; cpus?: string; timeoutMs?: number },
+): Promise<ForkedServer> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const child: ChildProcess = fork(SERVER_ENTRY, [], {
+  const child: ChildProcess = fork(entry, [], {
     // BENCH_NODE_FLAGS adds Node flags to every server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
     // (the profile is written when the server exits at the end of its section).
     execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)],
-    env: { ...process.env, BENCH_SERVER: JSON.stringify(spec) },
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -42,15 +49,28 @@ export function startServer(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`the ${spec.mode} server did not start within ${timeoutMs} ms`));
+      reject(new Error(`the ${options.name} server did not start within ${timeoutMs} ms`));
     }, timeoutMs);
     child.once('message', (message: { port?: number }) => {
       clearTimeout(timer);
-      resolve({ spec, url: `http://127.0.0.1:${message.port}/mcp`, pid: child.pid!, stop });
+      resolve({ port: message.port!, pid: child.pid!, stop });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the ${spec.mode} server exited with status ${code} before listening`));
+      reject(new Error(`the ${options.name} server exited with status ${code} before listening`));
     });
   });
+}
+
+/** Starts bench/mcp-server.ts for one spec. */
+export async function startServer(
+  spec: ServerSpec,
+  options: { cpus?: string; timeoutMs?: number } = {},
+): Promise<ServerProcess> {
+  const server = await forkServer(SERVER_ENTRY, {
+    ...options,
+    name: spec.mode,
+    env: { BENCH_SERVER: JSON.stringify(spec) },
+  });
+  return { spec, url: `http://127.0.0.1:${server.port}/mcp`, pid: server.pid, stop: server.stop };
 }
