@@ -18,6 +18,7 @@ import {
   loadPolicy,
   PostgresRevocationStore,
   signingKeyFromPem,
+  currentScryptParameters,
   usePasswordHashParameters,
 } from '@mcp-auth/core';
 import { createApp } from '@mcp-auth/authz';
@@ -41,6 +42,7 @@ export async function benchmarkFlow(opts: { databaseUrl: string; flows: number }
   const prisma = createPrisma(database.url);
   const changes = listenForClientChanges(database.url, logger);
   const server = createServer();
+  const hashParameters = currentScryptParameters();
   try {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -66,6 +68,7 @@ export async function benchmarkFlow(opts: { databaseUrl: string; flows: number }
     const password = randomBytes(12).toString('base64url');
     // A negligible cost, in this process for both hashing and verifying (so the login does not
     // re-hash at PASSWORD_HASH_COST): the flow without the password hash.
+    // Restored at the end: later sections (hashing) must hash at PASSWORD_HASH_COST.
     usePasswordHashParameters({ N: 2, r: 1, p: 1 });
     const passwordHash = await hashPassword(password);
     await prisma.user.create({ data: { username: 'bench', passwordHash } });
@@ -192,6 +195,7 @@ export async function benchmarkFlow(opts: { databaseUrl: string; flows: number }
     );
     print();
   } finally {
+    usePasswordHashParameters(hashParameters);
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await changes.close();

@@ -3,7 +3,6 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /**
-/**
  * JSON logs on stdout (a command-line tool whose stdout is its answer passes stderr, fd 2);
  * credentials never reach them. Written asynchronously: a synchronous write per line cost the
  * token endpoint about 13% of its CPU (one write(2) per token issued), while async writes are
