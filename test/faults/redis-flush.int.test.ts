@@ -68,7 +68,6 @@ describe('Redis down and flushed', () => {
       expect((await revokeToken(stack.issuer, cli, revokedDuring.refreshToken!)).status).toBe(503);
       // Redis comes back with nothing: as after a restart without persistence.
       await stack.redis.flushall();
-      expect(await stack.redis.dbsize()).toBe(0);
     } finally {
       await stack.proxy.restore();
     }
