@@ -246,9 +246,7 @@ async function serviceIsReady(redisUrl: string): Promise<void> {
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status, mcp.output()).toBe(200);
   } finally {
-    // Its own process group: tsx and the service stop together.
-    if (mcp.child.pid) process.kill(-mcp.child.pid, 'SIGTERM');
-    await mcp.exited;
+    await mcp.stopGroup();
   }
 }
 

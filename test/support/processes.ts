@@ -12,6 +12,11 @@ export interface Running {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * For a detached process: SIGTERM to its whole group (a tsx loader and its service stop
+   * together), SIGKILL to the group if it has not exited within `graceMs`.
+   */
+  stopGroup(graceMs?: number): Promise<number | null>;
 }
 
 export function start(
@@ -71,6 +76,22 @@ export function start(
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
+    },
+    async stopGroup(graceMs = 5000) {
+      const signalGroup = (signal: NodeJS.Signals) => {
+        try {
+          if (child.pid) process.kill(-child.pid, signal);
+        } catch {
+          // the group is gone already
+        }
+      };
+      if (child.exitCode === null && child.signalCode === null) signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
