@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { sha256 } from '@mcp-auth/core';
 
 /** `/oauth` under the issuer's path, so cookies also work when the issuer has a path prefix. */
 export const oauthCookiePath = (issuer: string) => `${new URL(issuer).pathname.replace(/\/+$/, '')}/oauth`;
@@ -21,3 +22,11 @@ export function readCookie(req: Request, name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A form's CSRF token derived from a cookie value only this browser holds (HttpOnly): nothing is
+ * stored, only a page we rendered for this browser knows it, and `purpose` keeps the token of one
+ * form from being accepted by another.
+ */
+export const cookieBoundToken = (purpose: string, cookieValue: string) =>
+  sha256(`mcp-auth ${purpose}\u0000${cookieValue}`);

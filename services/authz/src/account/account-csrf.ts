@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import { randomToken, safeEqual, sha256 } from '@mcp-auth/core';
+import { randomToken, safeEqual } from '@mcp-auth/core';
 import type { AuthzConfig } from '../config.ts';
-import { oauthCookiePath, readCookie } from '../cookies.ts';
+import { cookieBoundToken, oauthCookiePath, readCookie } from '../cookies.ts';
 
 /**
  * The connected-apps forms' CSRF tokens. Nothing is stored: each token is derived from a value
@@ -10,7 +10,7 @@ import { oauthCookiePath, readCookie } from '../cookies.ts';
  */
 
 /** Withdrawing: bound to the sign-in session's cookie value. */
-export const withdrawToken = (sessionValue: string) => sha256(`mcp-auth account\u0000${sessionValue}`);
+export const withdrawToken = (sessionValue: string) => cookieBoundToken('account', sessionValue);
 
 /**
  * Signing in from the connected-apps page (there is no session yet, and no authorization request
@@ -18,7 +18,7 @@ export const withdrawToken = (sessionValue: string) => sha256(`mcp-auth account\
  * (login CSRF).
  */
 const SIGN_IN_COOKIE = 'mcp_auth_account_sign_in';
-const signInToken = (cookieValue: string) => sha256(`mcp-auth account sign-in\u0000${cookieValue}`);
+const signInToken = (cookieValue: string) => cookieBoundToken('account sign-in', cookieValue);
 
 const options = (config: AuthzConfig) => ({
   httpOnly: true,

@@ -1,8 +1,9 @@
 import type { RequestHandler } from 'express';
-import { parseInput, safeEqual, sha256 } from '@mcp-auth/core';
+import { parseInput, safeEqual } from '@mcp-auth/core';
 import { z } from 'zod';
 import type { AuthzContext, AuthzDeps } from '../deps.ts';
 import { clearBindingCookie } from '../authorize/binding-cookie.ts';
+import { cookieBoundToken } from '../cookies.ts';
 import { csrfFailed, siteOf } from '../authorize/flow.ts';
 import { logoutPage } from '../pages/logout-page.ts';
 import { sendPage } from '../pages/send-page.ts';
@@ -15,7 +16,7 @@ const logoutForm = z.object({ csrf_token: z.string().max(256).optional() });
  * The sign-out form's CSRF token, derived from the session cookie: only a page that could read our
  * HttpOnly cookie, or the page we rendered, knows it, and nothing has to be stored.
  */
-const logoutToken = (sessionValue: string) => sha256(`mcp-auth sign-out\u0000${sessionValue}`);
+const logoutToken = (sessionValue: string) => cookieBoundToken('sign-out', sessionValue);
 
 /** `GET /oauth/logout`: asks for confirmation, naming who is signed in. */
 export function showLogout(deps: AuthzDeps): RequestHandler {
