@@ -26,7 +26,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Helm's merge of `--set`/`-f` values over values.yaml: maps merge, everything else replaces. */
-export function mergeValues(base: Values, over: Values): Values {
+function mergeValues(base: Values, over: Values): Values {
   const out: Values = { ...base };
   for (const [k, v] of Object.entries(over)) {
     out[k] = isObject(v) && isObject(base[k]) ? mergeValues(base[k], v) : v;
@@ -34,7 +34,7 @@ export function mergeValues(base: Values, over: Values): Values {
   return out;
 }
 
-export async function defaultValues(): Promise<Values> {
+async function defaultValues(): Promise<Values> {
   return parseYaml(await readFile(join(chartDir, 'values.yaml'), 'utf8')) as Values;
 }
 

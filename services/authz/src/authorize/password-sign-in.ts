@@ -3,7 +3,7 @@ import type { AuthzContext } from '../deps.ts';
 import { authenticate } from './authenticate.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 
-export const INCORRECT = 'Incorrect username or password.';
+const INCORRECT = 'Incorrect username or password.';
 
 export type PasswordOutcome =
   | { user: User; retryAfter?: undefined; error?: undefined }

@@ -5,8 +5,8 @@ import { ALL_CLIENTS, type ClientChangeFeed, type OAuthClient } from '@mcp-auth/
  * How long a cached client record may be used without a change notification: the backstop for a
  * notification that never arrives while the listening connection still looks healthy.
  */
-export const CLIENT_CACHE_TTL_MS = 30_000;
-export const CLIENT_CACHE_MAX_ENTRIES = 10_000;
+const CLIENT_CACHE_TTL_MS = 30_000;
+const CLIENT_CACHE_MAX_ENTRIES = 10_000;
 
 /**
  * Registered client records kept in this process, so the token and introspection endpoints need no

@@ -11,7 +11,7 @@ import { linkedUser } from './link-user.ts';
 import { clearUpstreamCookie, readUpstreamCookie, setUpstreamCookie } from './sign-in-cookie.ts';
 import { upstreamUnavailable, type UpstreamClient } from './upstream-client.ts';
 
-export const UPSTREAM_START_PATH = '/oauth/upstream/start';
+const UPSTREAM_START_PATH = '/oauth/upstream/start';
 const CALLBACK_PATH = '/oauth/upstream/callback';
 
 /** Where the login pages' "Continue with …" link goes, for an authorization request or the account page. */

@@ -18,7 +18,7 @@ import {
 } from '../users.ts';
 import { requireOperatorToken } from './operator-token.ts';
 
-export const ADMIN_API_PATH = '/admin/v1';
+const ADMIN_API_PATH = '/admin/v1';
 
 const newUser = z.object({ username: z.string(), password: z.string().max(1024) }).strict();
 const newPassword = z.object({ password: z.string().max(1024) }).strict();
