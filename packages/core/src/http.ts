@@ -1,8 +1,9 @@
-import type { Server } from 'node:http';
-import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import express, { Router } from 'express';
 import type { z } from 'zod';
 import { isDatabaseUnavailable } from './database-unavailable.ts';
+import { requestListener } from './direct-routes.ts';
 import { OAuthError, temporarilyUnavailable } from './errors.ts';
 import type { Logger } from './logger.ts';
 
@@ -23,9 +24,9 @@ export function parseInput<S extends z.ZodType>(
 }
 
 /** OAuth responses that carry credentials must not be cached (RFC 6749 §5.1). */
-export function noStore(res: Response): void {
-  res.set('Cache-Control', 'no-store');
-  res.set('Pragma', 'no-cache');
+export function noStore(res: ServerResponse): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
 }
 
 /**
@@ -34,7 +35,7 @@ export function noStore(res: Response): void {
  * body again, a few percent of those endpoints' CPU. Node sets Content-Length itself when `end`
  * gets the whole body before the headers went out.
  */
-export function sendJson(res: Response, body: unknown): void {
+export function sendJson(res: ServerResponse, body: unknown): void {
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));
 }
@@ -43,7 +44,11 @@ export function sendJson(res: Response, body: unknown): void {
  * Any thrown value as an OAuthError: ours as they are, body-parser's as the client's fault (4xx),
  * anything else as our own fault (logged, 500, no detail leaked).
  */
-export function toOAuthError(err: unknown, logger: Logger, req: Request): OAuthError {
+export function toOAuthError(
+  err: unknown,
+  logger: Logger,
+  req: Pick<IncomingMessage, 'method' | 'url'>,
+): OAuthError {
   if (err instanceof OAuthError) return err;
   if (isBodyParserError(err)) {
     if (err.type === 'entity.too.large')
@@ -59,12 +64,18 @@ export function toOAuthError(err: unknown, logger: Logger, req: Request): OAuthE
   }
   if (isDatabaseUnavailable(err)) {
     // A PostgreSQL failover, restart or overload: the client retries; the next request gets a new connection.
-    logger.warn({ err: (err as Error).message, method: req.method, path: req.path }, 'database unavailable');
+    logger.warn(
+      { err: (err as Error).message, method: req.method, path: pathOf(req) },
+      'database unavailable',
+    );
     return temporarilyUnavailable('the service cannot reach its database now; retry', 1);
   }
-  logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+  logger.error({ err, method: req.method, path: pathOf(req) }, 'unhandled error');
   return new OAuthError('server_error', 'internal error', 500);
 }
+
+/** The path without the query, which may carry credentials. */
+const pathOf = (req: Pick<IncomingMessage, 'url'>) => req.url?.split('?', 1)[0];
 
 /** PostgreSQL's "invalid byte sequence" / "untranslatable character", as Prisma's adapter reports it. */
 function isInvalidTextError(err: unknown): boolean {
@@ -94,10 +105,16 @@ export const rejectNul: RequestHandler = (req, _res, next) => {
 export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    const e = toOAuthError(err, logger, req);
-    noStore(res);
-    res.status(e.status).set(e.headers).json(e.toJSON());
+    sendOAuthError(res, toOAuthError(err, logger, req));
   };
+}
+
+/** RFC 6749 §5.2 JSON, never cached. */
+export function sendOAuthError(res: ServerResponse, e: OAuthError): void {
+  noStore(res);
+  res.statusCode = e.status;
+  for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
+  sendJson(res, e.toJSON());
 }
 
 /**
@@ -183,9 +200,12 @@ export async function serve(opts: {
   graceMs?: number;
 }): Promise<Server> {
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = opts.app.listen(opts.port, opts.host ?? '0.0.0.0', (err?: Error) =>
-      err ? reject(err) : resolve(s),
-    );
+    const s = createServer(requestListener(opts.app));
+    s.once('error', reject);
+    s.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+      s.off('error', reject);
+      resolve(s);
+    });
   });
   // Keep-alive longer than a typical proxy's, so the gateway never reuses a socket we closed.
   server.keepAliveTimeout = 65_000;

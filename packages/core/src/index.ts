@@ -2,6 +2,8 @@ export * from './config.ts';
 export * from './db.ts';
 export * from './errors.ts';
 export * from './http.ts';
+export * from './direct-routes.ts';
+export * from './form-body.ts';
 export * from './keys.ts';
 export * from './logger.ts';
 export * from './migrate.ts';

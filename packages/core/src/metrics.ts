@@ -48,14 +48,22 @@ export const refreshReuseDetected = new Counter({
  */
 export function httpMetrics(): RequestHandler {
   return (req, res, next) => {
-    const end = httpDuration.startTimer();
+    const done = startHttpTimer();
     res.on('finish', () => {
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      httpRequests.inc(labels);
-      end(labels);
+      done(req.method, route, res.statusCode);
     });
     next();
+  };
+}
+
+/** Starts timing a request; the function returned counts it once it is answered. */
+export function startHttpTimer(): (method: string, route: string, status: number) => void {
+  const end = httpDuration.startTimer();
+  return (method, route, status) => {
+    const labels = { method, route, status: String(status) };
+    httpRequests.inc(labels);
+    end(labels);
   };
 }
 

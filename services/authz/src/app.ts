@@ -4,11 +4,11 @@ import { adminApiRouter } from './admin/api/router.ts';
 import { authorizeRouter } from './authorize/router.ts';
 import { createAuthzContext } from './context.ts';
 import type { AuthzDeps } from './deps.ts';
-import { introspectionRouter } from './introspection/router.ts';
+import { addIntrospectionEndpoint } from './introspection/endpoint.ts';
 import { jwksRouter } from './jwks.ts';
 import { metadataRouter } from './metadata.ts';
-import { revocationRouter } from './revocation/router.ts';
-import { tokenRouter } from './token/router.ts';
+import { addRevocationEndpoint } from './revocation/endpoint.ts';
+import { addTokenEndpoint } from './token/endpoint.ts';
 
 export type { AuthzDeps } from './deps.ts';
 // For the embedded mode, which imports this package by its entry point only.
@@ -26,11 +26,11 @@ export function createApp(deps: AuthzDeps, app: express.Express = strictApp()): 
   // Token, introspection and revocation answers are no-store: an ETag (a SHA-1 of every body) would
   // be computed for nothing on the hottest endpoints.
   app.set('etag', false);
-  // The hottest endpoints first: express tries every router in order, and each one passed costs
-  // a little on every request (no two of these share a path, so the order changes no answer).
-  app.use(tokenRouter(ctx));
-  app.use(introspectionRouter(ctx));
-  app.use(revocationRouter(ctx));
+  // The form endpoints a client posts credentials to answer ahead of express when the server
+  // listens with requestListener (core's direct-routes.ts), through it otherwise.
+  addTokenEndpoint(app, ctx);
+  addIntrospectionEndpoint(app, ctx);
+  addRevocationEndpoint(app, ctx);
   app.use(metadataRouter(deps.config));
   app.use(jwksRouter([deps.signingKey, ...(deps.previousKeys ?? [])]));
   app.use(authorizeRouter(ctx));

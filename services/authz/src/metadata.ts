@@ -6,8 +6,8 @@ import {
   TOKEN_ENDPOINT_AUTH_METHODS,
 } from '@mcp-auth/core';
 import type { AuthzConfig } from './config.ts';
-import { INTROSPECTION_PATH } from './introspection/router.ts';
-import { REVOCATION_PATH } from './revocation/router.ts';
+import { INTROSPECTION_PATH } from './introspection/endpoint.ts';
+import { REVOCATION_PATH } from './revocation/endpoint.ts';
 import { SUPPORTED_GRANT_TYPES } from './token/grants/index.ts';
 
 /** RFC 8414 authorization server metadata. */

@@ -1,8 +1,7 @@
-import type { Request } from 'express';
 import { z } from 'zod';
 import { parseInput, type OAuthClient } from '@mcp-auth/core';
 import { authenticateClient, type ClientAuthContext } from '../client-auth/authenticate.ts';
-import { formParams } from '../token/form.ts';
+import type { FormRequest } from '../token/form.ts';
 
 /**
  * The parameters of RFC 7009 §2.1 and RFC 7662 §2.1, which are the same. The hint is optional
@@ -23,9 +22,8 @@ export const tokenParams = (params: Readonly<Record<string, string>>) =>
  */
 export async function authenticatedTokenRequest(
   deps: ClientAuthContext,
-  req: Request,
+  { params, authorization }: FormRequest,
 ): Promise<{ client: OAuthClient; token: string }> {
-  const params = formParams(req.body);
-  const client = await authenticateClient(deps, { authorization: req.headers.authorization, params });
+  const client = await authenticateClient(deps, { authorization, params });
   return { client, token: tokenParams(params).token };
 }

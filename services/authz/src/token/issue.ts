@@ -3,6 +3,7 @@ import {
   randomToken,
   sha256,
   signAccessTokenOffThread,
+  type AccessTokenClaims,
   type Prisma,
   type SigningKey,
 } from '@mcp-auth/core';
@@ -15,6 +16,12 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
+}
+
+/** The answer, and the access token's claims (for the audit log: no need to decode it again). */
+export interface IssuedTokens {
+  response: TokenResponse;
+  claims: AccessTokenClaims;
 }
 
 export interface Grant {
@@ -32,8 +39,8 @@ export async function tokenResponse(
   signingKey: SigningKey,
   grant: Grant,
   refreshToken?: string,
-): Promise<TokenResponse> {
-  const { token } = await signAccessTokenOffThread(signingKey, {
+): Promise<IssuedTokens> {
+  const { token, claims } = await signAccessTokenOffThread(signingKey, {
     issuer: config.issuer,
     subject: grant.subject,
     audience: grant.resource,
@@ -43,13 +50,14 @@ export async function tokenResponse(
     ttlSeconds: config.accessTokenTtl,
     authTime: grant.authTime,
   });
-  return {
+  const response: TokenResponse = {
     access_token: token,
     token_type: 'Bearer',
     expires_in: config.accessTokenTtl,
     scope: formatScope(grant.scopes),
     ...(refreshToken ? { refresh_token: refreshToken } : {}),
   };
+  return { response, claims };
 }
 
 /**

@@ -24,7 +24,7 @@ import { createAuthzContext } from '../context.ts';
 import type { AuthzDeps } from '../deps.ts';
 import { jwksRouter } from '../jwks.ts';
 import { metadataRouter } from '../metadata.ts';
-import { tokenRouter } from './router.ts';
+import { addTokenEndpoint } from './endpoint.ts';
 import { testAuthzConfig } from '../../../../test/support/authz-config.ts';
 
 const ISSUER = 'https://issuer.test';
@@ -46,7 +46,7 @@ function tokenSideApp(deps: AuthzDeps) {
   const app = express();
   app.use(metadataRouter(deps.config));
   app.use(jwksRouter([deps.signingKey]));
-  app.use(tokenRouter(createAuthzContext(deps)));
+  addTokenEndpoint(app, createAuthzContext(deps));
   app.use(oauthErrorHandler(deps.logger));
   return app;
 }

@@ -1,6 +1,6 @@
 import type { OAuthClient } from '@mcp-auth/core';
 import type { AuthzContext } from '../../deps.ts';
-import type { TokenResponse } from '../issue.ts';
+import type { IssuedTokens } from '../issue.ts';
 
 export interface GrantContext {
   deps: AuthzContext;
@@ -12,4 +12,4 @@ export interface GrantContext {
 }
 
 /** One grant type of the token endpoint (RFC 6749 §4). Throws OAuthError values. */
-export type GrantHandler = (ctx: GrantContext) => Promise<TokenResponse>;
+export type GrantHandler = (ctx: GrantContext) => Promise<IssuedTokens>;
