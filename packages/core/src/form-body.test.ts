@@ -14,7 +14,7 @@ beforeAll(async () => {
     readForm(req, { limit: 1024, parameterLimit: 5 }).then(
       (params) => res.end(JSON.stringify({ params })),
       (err: unknown) => {
-        const e = err as OAuthError & { status?: number; type?: string };
+        const e = err as { status?: number; type?: string };
         res.statusCode = e.status ?? 500;
         res.end(JSON.stringify(e instanceof OAuthError ? e.toJSON() : { type: e.type }));
       },
@@ -71,7 +71,12 @@ describe('readForm', () => {
   });
 
   it('refuses anything that is not a form', async () => {
-    for (const headers of [{}, { 'content-type': 'application/json' }, { 'content-type': 'bogus/;;' }]) {
+    const notForms: Record<string, string>[] = [
+      {},
+      { 'content-type': 'application/json' },
+      { 'content-type': 'bogus/;;' },
+    ];
+    for (const headers of notForms) {
       const r = await send('a=b', headers);
       expect(r).toEqual({
         status: 400,

@@ -6,6 +6,17 @@ export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('
 /** Tokens, codes and client secrets are stored only as this hash; they are random, so no salt is needed. */
 export const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
 
+/**
+ * Whether `value` hashes (sha256 above) to `hash`, in constant time. The digests are compared as
+ * they are: both are 32 bytes, so no length is learned, and hashing both again (safeEqual) would
+ * cost two more hashes on the token endpoint's every client authentication.
+ */
+export function matchesSha256(value: string, hash: string): boolean {
+  const digest = createHash('sha256').update(value).digest();
+  const stored = Buffer.from(hash, 'base64url');
+  return stored.length === digest.length && timingSafeEqual(digest, stored);
+}
+
 /** Constant-time comparison of two strings (of any length). */
 export function safeEqual(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { OAuthError, safeEqual, sha256, type OAuthClient, type PrismaClient } from '@mcp-auth/core';
+import { matchesSha256, OAuthError, sha256, type OAuthClient, type PrismaClient } from '@mcp-auth/core';
 
 // RFC 6750 §2.1 b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -27,7 +27,7 @@ export async function authorizeRegistration(
       ? await prisma.oAuthClient.findUnique({ where: { id: clientId } })
       : null;
   const expected = client?.registrationAccessTokenHash ?? sha256('');
-  const matches = safeEqual(sha256(token ?? ''), expected);
+  const matches = matchesSha256(token ?? '', expected);
   if (!client || !token || !client.registrationAccessTokenHash || !matches) throw invalidRegistrationToken();
   return { client, registrationAccessToken: token };
 }

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import {
   OAuthError,
+  matchesSha256,
   safeEqual,
-  sha256,
   type AuthorizationRequest,
   type OAuthClient,
   type PrismaClient,
@@ -41,7 +41,7 @@ export async function loadFlow(prisma: PrismaClient, requestId: unknown, now = n
 /** Only the browser that sent the authorization request may log in and consent for it. */
 export function checkBinding(req: Request, flow: Pick<AuthorizationRequest, 'bindingHash'>): void {
   const binding = readBindingCookie(req);
-  if (!binding || !safeEqual(sha256(binding), flow.bindingHash)) {
+  if (!binding || !matchesSha256(binding, flow.bindingHash)) {
     throw csrfFailed(
       'this sign-in was started in another browser or window, or a newer sign-in replaced it. Start again from the app.',
     );

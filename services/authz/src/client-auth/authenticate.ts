@@ -1,8 +1,7 @@
 import {
   invalidClient,
   invalidRequest,
-  safeEqual,
-  sha256,
+  matchesSha256,
   type OAuthClient,
   type TokenEndpointAuthMethod,
 } from '@mcp-auth/core';
@@ -95,7 +94,7 @@ export async function authenticateClient(
   if (
     !client.secretHash ||
     presented.clientSecret === undefined ||
-    !safeEqual(sha256(presented.clientSecret), client.secretHash)
+    !matchesSha256(presented.clientSecret, client.secretHash)
   ) {
     throw fail('invalid client credentials');
   }

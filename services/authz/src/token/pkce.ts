@@ -1,4 +1,4 @@
-import { safeEqual, sha256 } from '@mcp-auth/core';
+import { matchesSha256 } from '@mcp-auth/core';
 
 // RFC 7636 §4.1: 43–128 characters of the unreserved set.
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -12,5 +12,5 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 export function verifyPkceS256(verifier: string, challenge: string): boolean {
   if (!VERIFIER.test(verifier)) return false;
   // core sha256 is exactly the S256 transform: base64url of the digest of the ASCII verifier.
-  return safeEqual(sha256(verifier), challenge);
+  return matchesSha256(verifier, challenge);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidClientMetadata, parseInput, safeEqual, sha256, type OAuthClient } from '@mcp-auth/core';
+import { invalidClientMetadata, parseInput, matchesSha256, type OAuthClient } from '@mcp-auth/core';
 import { registrationClientUri, secretExpiresAt } from '../client-record.ts';
 import { LIMITS, optional } from './schema.ts';
 
@@ -29,7 +29,7 @@ export function checkUpdateFields(
   }
   if (
     fields.client_secret !== undefined &&
-    (client.secretHash === null || !safeEqual(sha256(fields.client_secret), client.secretHash))
+    (client.secretHash === null || !matchesSha256(fields.client_secret, client.secretHash))
   ) {
     throw invalidClientMetadata(
       'client_secret: must be the currently issued secret; a client cannot choose its own',
