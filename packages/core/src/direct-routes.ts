@@ -6,6 +6,8 @@ import { startHttpTimer } from './metrics.ts';
 /** Answers a request on its own, errors included; `address` is the client's, as `req.ip` would be. */
 export type DirectHandler = (req: IncomingMessage, res: ServerResponse, address: string) => Promise<void>;
 
+type TrustFn = (address: string, hop: number) => boolean;
+
 const routesOf = new WeakMap<Express, Map<string, DirectHandler>>();
 
 /**
@@ -19,7 +21,7 @@ const routesOf = new WeakMap<Express, Map<string, DirectHandler>>();
  * them needs to see.
  */
 export function addDirectRoute(app: Express, path: string, handler: DirectHandler): void {
-  app.post(path, (req, res) => void handler(req, res, req.ip ?? ''));
+  app.post(path, (req, res, next) => void handler(req, res, req.ip ?? '').catch(next));
   register(app, path, handler);
 }
 
@@ -57,8 +59,10 @@ export function requestListener(app: Express): RequestListener {
     if (!handler) return void app(req, res);
     const done = startHttpTimer();
     res.on('finish', () => done('POST', path, res.statusCode));
-    const address = proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean);
-    // A handler answers its own errors; this is for a bug in one, which must not stay unanswered.
-    handler(req, res, address).catch(() => res.destroy());
+    // A handler answers its own errors; this is for a bug in one (or in reading the address): the
+    // request must not stay unanswered, and a request listener that throws would stop the process.
+    Promise.resolve()
+      .then(() => handler(req, res, proxyaddr(req, app.get('trust proxy fn') as TrustFn)))
+      .catch(() => res.destroy());
   };
 }

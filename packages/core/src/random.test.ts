@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesSha256, randomToken, sha256 } from './random.ts';
+import { matchesSha256, randomClientId, randomToken, sha256 } from './random.ts';
 
 describe('matchesSha256', () => {
   it('accepts the value whose hash is stored, and nothing else', () => {
@@ -13,5 +13,13 @@ describe('matchesSha256', () => {
     expect(matchesSha256('a', '')).toBe(false);
     expect(matchesSha256('a', 'not-a-digest')).toBe(false);
     expect(matchesSha256('a', sha256('a').slice(0, 20))).toBe(false);
+  });
+});
+
+describe('randomClientId', () => {
+  it('is 128 bits of base64url that never starts with a dash (it would read as a command-line option)', () => {
+    const ids = Array.from({ length: 2000 }, randomClientId);
+    expect(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

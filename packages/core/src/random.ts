@@ -3,6 +3,18 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 /** An unguessable opaque value: 256 bits, base64url. */
 export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
 
+/**
+ * A client_id: 128 random bits, base64url, never starting with "-". People type client IDs on
+ * command lines, where a leading dash reads as an option (node's parseArgs, which the CLI uses,
+ * refuses `--client-id -x…`); one ID in 64 would have started with one.
+ */
+export function randomClientId(): string {
+  for (;;) {
+    const id = randomToken(16);
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** Tokens, codes and client secrets are stored only as this hash; they are random, so no salt is needed. */
 export const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
 

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { noStore, randomToken, sha256 } from '@mcp-auth/core';
+import { noStore, randomClientId, randomToken, sha256 } from '@mcp-auth/core';
 import { requireOperatorForClientCredentials } from '../client-credentials-operator.ts';
 import { auditedMetadata, clientInformation, metadataColumns } from '../client-record.ts';
 import type { RegistrationContext } from '../deps.ts';
@@ -33,7 +33,7 @@ export function register({ config, prisma, logger, audit }: RegistrationContext)
     const registrationAccessToken = randomToken(32);
     const client = await prisma.oAuthClient.create({
       data: {
-        id: randomToken(16),
+        id: randomClientId(),
         secretHash: clientSecret === undefined ? null : sha256(clientSecret),
         secretExpiresAt: null,
         registrationAccessTokenHash: sha256(registrationAccessToken),
