@@ -26,9 +26,9 @@ const loginUrl = (deps: AuthzDeps, flow: Flow) =>
   `${deps.config.issuer}/oauth/login?request=${encodeURIComponent(flow.id)}`;
 
 /** `GET /oauth/consent?request=…`: only once someone has logged in for this request. */
-export function showConsent(deps: AuthzDeps): RequestHandler {
+export function showConsent(deps: AuthzContext): RequestHandler {
   return async (req, res) => {
-    const flow = await loadFlow(deps.prisma, req.query.request);
+    const flow = await loadFlow(deps, req.query.request);
     checkBinding(req, flow);
     if (!flow.user) return redirectTo(res, loginUrl(deps, flow));
     const page = consentPage({
@@ -66,7 +66,7 @@ const consentEvent = (
 export function submitConsent(deps: AuthzContext): RequestHandler {
   return async (req, res) => {
     const form = parseInput(consentForm, req.body ?? {});
-    const flow = await loadFlow(deps.prisma, form.request);
+    const flow = await loadFlow(deps, form.request);
     checkBinding(req, flow);
     checkCsrf(flow, form.csrf_token);
     if (!flow.user) return redirectTo(res, loginUrl(deps, flow));

@@ -20,7 +20,13 @@ export async function finishSignIn(
   flow: Flow,
   user: Pick<User, 'id'>,
 ): Promise<void> {
-  const session = await signInBrowser(deps, req, res, user.id);
+  const key = { userId: user.id, clientId: flow.clientId, resource: flow.resource };
+  // The remembered consent is read while the sign-in is written: independent, so one round trip
+  // of waiting instead of two.
+  const [session, needsConsent] = await Promise.all([
+    signInBrowser(deps, req, res, user.id),
+    consentNeeded(deps.prisma, flow, key),
+  ]);
   const authTime = session.authTime;
   const bound = await deps.prisma.authorizationRequest.updateMany({
     where: { id: flow.id },
@@ -28,8 +34,7 @@ export async function finishSignIn(
   });
   if (bound.count !== 1) throw flowExpired();
 
-  const key = { userId: user.id, clientId: flow.clientId, resource: flow.resource };
-  if (!(await consentNeeded(deps.prisma, flow, key))) {
+  if (!needsConsent) {
     return redirectTo(res, await issueCode(deps, flow, { userId: user.id, authTime }));
   }
   redirectTo(res, `${deps.config.issuer}/oauth/consent?request=${encodeURIComponent(flow.id)}`);

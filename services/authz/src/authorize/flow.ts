@@ -8,6 +8,7 @@ import {
   type PrismaClient,
   type User,
 } from '@mcp-auth/core';
+import type { ClientDirectory } from '../clients/directory.ts';
 import { describeDestination } from '../pages/destination.ts';
 import { readBindingCookie } from './binding-cookie.ts';
 
@@ -23,19 +24,31 @@ export const flowExpired = () =>
 export const csrfFailed = (why: string) =>
   new OAuthError('invalid_request', `CSRF check failed: ${why}`, 403);
 
-/** The request named by `request` (query or form), if it exists and has not expired. */
-export async function loadFlow(prisma: PrismaClient, requestId: unknown, now = new Date()): Promise<Flow> {
+/**
+ * The request named by `request` (query or form), if it exists and has not expired, with its
+ * client and its user. Not one query with `include`: that is three statements whatever happens,
+ * while the client record is in the directory's cache and a request has no user before the login.
+ */
+export async function loadFlow(
+  deps: { prisma: PrismaClient; clients: Pick<ClientDirectory, 'stored'> },
+  requestId: unknown,
+  now = new Date(),
+): Promise<Flow> {
   if (typeof requestId !== 'string' || requestId === '' || requestId.length > 128) throw flowExpired();
-  const flow = await prisma.authorizationRequest.findUnique({
-    where: { id: requestId },
-    include: { client: true, user: true },
-  });
-  if (!flow) throw flowExpired();
-  if (flow.expiresAt <= now) {
-    await prisma.authorizationRequest.deleteMany({ where: { id: flow.id } });
+  const { prisma } = deps;
+  const request = await prisma.authorizationRequest.findUnique({ where: { id: requestId } });
+  if (!request) throw flowExpired();
+  if (request.expiresAt <= now) {
+    await prisma.authorizationRequest.deleteMany({ where: { id: request.id } });
     throw flowExpired();
   }
-  return flow;
+  const [client, user] = await Promise.all([
+    deps.clients.stored(request.clientId),
+    request.userId === null ? null : prisma.user.findUnique({ where: { id: request.userId } }),
+  ]);
+  // Deleting a client or a user deletes its requests (cascade): these are races with that.
+  if (!client || (request.userId !== null && !user)) throw flowExpired();
+  return { ...request, client, user };
 }
 
 /** Only the browser that sent the authorization request may log in and consent for it. */

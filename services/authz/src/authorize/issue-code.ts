@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { randomToken, sha256, type AuthorizationRequest } from '@mcp-auth/core';
+import {
+  randomToken,
+  sha256,
+  type AuthorizationCode,
+  type AuthorizationRequest,
+  type PrismaClient,
+} from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { flowExpired } from './flow.ts';
 import { authorizationResponseUrl } from './redirect.ts';
@@ -13,8 +19,8 @@ export type CodeRequest = Pick<
 /**
  * Ends an approved authorization request: stores the code (hashed; the token endpoint checks
  * redirect_uri, code_challenge and resource against this row) and answers at the redirect URI.
- * A stored request row is consumed in the same transaction, so a double submit cannot mint two
- * codes. `authTime` is when the user last typed their password (kept for the grant).
+ * A stored request row is consumed by the same statement that stores the code, so a double submit
+ * cannot mint two codes. `authTime` is when the user last typed their password (kept for the grant).
  */
 export async function issueCode(
   deps: AuthzDeps,
@@ -25,26 +31,23 @@ export async function issueCode(
   const code = randomToken();
   const familyId = randomUUID();
   const { userId, authTime } = user;
-  await deps.prisma.$transaction(async (tx) => {
-    if (request.id !== undefined) {
-      const consumed = await tx.authorizationRequest.deleteMany({ where: { id: request.id } });
-      if (consumed.count !== 1) throw flowExpired();
-    }
-    await tx.authorizationCode.create({
-      data: {
-        codeHash: sha256(code),
-        clientId: request.clientId,
-        userId,
-        redirectUri: request.redirectUri,
-        scopes: request.scopes,
-        resource: request.resource,
-        codeChallenge: request.codeChallenge,
-        familyId,
-        authTime,
-        expiresAt: new Date(now.getTime() + deps.config.authCodeTtl * 1000),
-      },
-    });
-  });
+  const row = {
+    codeHash: sha256(code),
+    clientId: request.clientId,
+    userId,
+    redirectUri: request.redirectUri,
+    scopes: request.scopes,
+    resource: request.resource,
+    codeChallenge: request.codeChallenge,
+    familyId,
+    authTime,
+    expiresAt: new Date(now.getTime() + deps.config.authCodeTtl * 1000),
+  };
+  if (request.id === undefined) {
+    await deps.prisma.authorizationCode.create({ data: row });
+  } else if ((await consumeRequestIntoCode(deps.prisma, request.id, row)) !== 1) {
+    throw flowExpired();
+  }
   deps.logger.info(
     { clientId: request.clientId, userId, familyId, scopes: request.scopes },
     'authorization code issued',
@@ -54,4 +57,26 @@ export async function issueCode(
     state: request.state ?? undefined,
     iss: deps.config.issuer,
   });
+}
+
+/**
+ * Deletes the request and inserts the code in one statement: one round trip and one commit, where
+ * a transaction took four (BEGIN, DELETE, INSERT, COMMIT: about a tenth of a whole flow's server
+ * time, README "Benchmarks"). Nothing is inserted when the request was already gone (consumed by
+ * a concurrent submit, or expired and removed): the count is then 0.
+ */
+function consumeRequestIntoCode(
+  prisma: PrismaClient,
+  requestId: string,
+  code: Omit<AuthorizationCode, 'usedAt' | 'createdAt'>,
+): Promise<number> {
+  return prisma.$executeRaw`
+    WITH consumed AS (DELETE FROM "authorization_requests" WHERE "id" = ${requestId} RETURNING "id")
+    INSERT INTO "authorization_codes"
+      ("codeHash", "clientId", "userId", "redirectUri", "scopes", "resource", "codeChallenge",
+       "familyId", "authTime", "expiresAt")
+    SELECT ${code.codeHash}, ${code.clientId}, ${code.userId}::uuid, ${code.redirectUri},
+      ${code.scopes}::text[], ${code.resource}, ${code.codeChallenge}, ${code.familyId}::uuid,
+      ${code.authTime}::timestamptz(3), ${code.expiresAt}::timestamptz(3)
+    FROM consumed`;
 }

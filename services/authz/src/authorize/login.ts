@@ -36,7 +36,7 @@ function render(deps: AuthzContext, flow: Flow, extra: { username?: string; erro
 /** `GET /oauth/login?request=…` */
 export function showLogin(deps: AuthzContext): RequestHandler {
   return async (req, res) => {
-    const flow = await loadFlow(deps.prisma, req.query.request);
+    const flow = await loadFlow(deps, req.query.request);
     checkBinding(req, flow);
     sendPage(res, 200, render(deps, flow), { formTargets: formTargetOf(flow.redirectUri) });
   };
@@ -46,7 +46,7 @@ export function showLogin(deps: AuthzContext): RequestHandler {
 export function submitLogin(deps: AuthzContext, throttle: LoginThrottle): RequestHandler {
   return async (req, res) => {
     const form = parseInput(loginForm, req.body ?? {});
-    const flow = await loadFlow(deps.prisma, form.request);
+    const flow = await loadFlow(deps, form.request);
     checkBinding(req, flow);
     checkCsrf(flow, form.csrf_token);
 

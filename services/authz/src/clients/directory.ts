@@ -34,6 +34,12 @@ export interface ClientDirectory {
    */
   find(clientId: string): Promise<OAuthClient | null>;
   /**
+   * The client's stored record (a registration, or a metadata document's mirror) as it is now,
+   * never fetching a document: for a flow that started with this client, whose document was
+   * checked then. Registered clients come from the same cache as `find`.
+   */
+  stored(clientId: string): Promise<OAuthClient | null>;
+  /**
    * A private_key_jwt client's public keys: inline, or from its jwks_uri (cached). `refresh`
    * refetches a jwks_uri copy older than a minute, for an assertion signed by an unknown key.
    */
@@ -141,6 +147,8 @@ export function createClientDirectory(deps: {
       if (row && !row.metadataDocument) return row;
       return documents.get(clientId);
     },
+
+    stored: findRow,
 
     async keys(client, opts = {}) {
       if (client.jwksUri) {

@@ -39,7 +39,7 @@ export function upstreamRoutes(deps: AuthzContext, client: UpstreamClient): Rout
   router.get(UPSTREAM_START_PATH, rejectNul, async (req: Request, res: Response) => {
     let request: string | null = null;
     if (req.query.then !== 'account') {
-      const flow = await loadFlow(deps.prisma, req.query.request);
+      const flow = await loadFlow(deps, req.query.request);
       checkBinding(req, flow);
       request = flow.id;
     }
@@ -67,7 +67,7 @@ export function upstreamRoutes(deps: AuthzContext, client: UpstreamClient): Rout
     answer.search = new URL(req.originalUrl, 'http://callback.invalid').search;
     const state = answer.searchParams.get('state');
     if (!started || !state || !safeEqual(state, started.state)) throw notStartedHere();
-    const flow = started.request === null ? null : await loadFlow(deps.prisma, started.request);
+    const flow = started.request === null ? null : await loadFlow(deps, started.request);
     if (flow) checkBinding(req, flow);
 
     const address = req.ip ?? 'unknown';
