@@ -82,8 +82,15 @@ export function submitConsent(deps: AuthzContext): RequestHandler {
       return redirectTo(res, errorResponseUrl(flow.redirectUri, denied, flow.state, deps.config.issuer));
     }
     const key = { userId: flow.user.id, clientId: flow.clientId, resource: flow.resource };
-    await rememberConsent(deps.prisma, key, flow.scopes, deps.config.consentLifetime);
+    // Two independent writes, side by side. Should the code fail (a concurrent submit consumed the
+    // request), the approval is still remembered: the person did approve.
+    const [remembered, issued] = await Promise.allSettled([
+      rememberConsent(deps.prisma, key, flow.scopes, deps.config.consentLifetime),
+      issueCode(deps, flow, { userId: flow.user.id, authTime: flow.authTime }),
+    ]);
+    if (remembered.status === 'rejected') throw remembered.reason;
     deps.audit.record(consentEvent('consent.granted', flow, flow.user.id, req.ip));
-    redirectTo(res, await issueCode(deps, flow, { userId: flow.user.id, authTime: flow.authTime }));
+    if (issued.status === 'rejected') throw issued.reason;
+    redirectTo(res, issued.value);
   };
 }

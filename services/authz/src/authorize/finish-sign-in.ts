@@ -21,18 +21,19 @@ export async function finishSignIn(
   user: Pick<User, 'id'>,
 ): Promise<void> {
   const key = { userId: user.id, clientId: flow.clientId, resource: flow.resource };
-  // The remembered consent is read while the sign-in is written: independent, so one round trip
-  // of waiting instead of two.
-  const [session, needsConsent] = await Promise.all([
-    signInBrowser(deps, req, res, user.id),
+  // The sign-in is written, the request bound to the user and the remembered consent read side by
+  // side: independent statements, so one round trip of waiting instead of three.
+  const now = new Date();
+  const [, bound, needsConsent] = await Promise.all([
+    signInBrowser(deps, req, res, user.id, now),
+    deps.prisma.authorizationRequest.updateMany({
+      where: { id: flow.id },
+      data: { userId: user.id, authTime: now },
+    }),
     consentNeeded(deps.prisma, flow, key),
   ]);
-  const authTime = session.authTime;
-  const bound = await deps.prisma.authorizationRequest.updateMany({
-    where: { id: flow.id },
-    data: { userId: user.id, authTime },
-  });
   if (bound.count !== 1) throw flowExpired();
+  const authTime = now;
 
   if (!needsConsent) {
     return redirectTo(res, await issueCode(deps, flow, { userId: user.id, authTime }));

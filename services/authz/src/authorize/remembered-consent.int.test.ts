@@ -45,4 +45,11 @@ describe('remembered consent lifetime', () => {
     const row = await prisma.consent.findUniqueOrThrow({ where: { userId_clientId_resource: key } });
     expect(row).toMatchObject({ scopes: ['c'], expiresAt: at(90) });
   });
+
+  it('keeps the scopes in the order they were first allowed, each once', async () => {
+    await rememberConsent(prisma, key, ['b', 'a'], 30 * DAY, at(100));
+    await rememberConsent(prisma, key, ['c', 'a', 'c'], 30 * DAY, at(101));
+    const row = await prisma.consent.findUniqueOrThrow({ where: { userId_clientId_resource: key } });
+    expect(row).toMatchObject({ scopes: ['b', 'a', 'c'], expiresAt: at(131), updatedAt: at(101) });
+  });
 });

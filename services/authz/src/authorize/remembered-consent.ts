@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isLoopbackHost, type OAuthClient, type PrismaClient } from '@mcp-auth/core';
 
 export interface ConsentKey {
@@ -61,13 +62,20 @@ export async function rememberConsent(
   lifetimeSeconds: number,
   now = new Date(),
 ): Promise<void> {
-  const existing = await prisma.consent.findUnique({ where: { userId_clientId_resource: key } });
-  const kept = existing && existing.expiresAt > now ? existing.scopes : [];
-  const union = [...new Set([...kept, ...scopes])];
   const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000);
-  await prisma.consent.upsert({
-    where: { userId_clientId_resource: key },
-    create: { ...key, scopes: union, expiresAt },
-    update: { scopes: union, expiresAt },
-  });
+  // One statement, where reading the consent and then upserting it took two round trips. The union
+  // keeps the order: scopes still allowed first, then the new ones (WITH ORDINALITY).
+  await prisma.$executeRaw`
+    INSERT INTO "consents" ("id", "userId", "clientId", "resource", "scopes", "updatedAt", "expiresAt")
+    VALUES (${randomUUID()}::uuid, ${key.userId}::uuid, ${key.clientId}, ${key.resource},
+      ${[...new Set(scopes)]}::text[], ${now}::timestamptz(3), ${expiresAt}::timestamptz(3))
+    ON CONFLICT ("userId", "clientId", "resource") DO UPDATE SET
+      "scopes" = ARRAY(
+        SELECT scope FROM unnest(
+          CASE WHEN "consents"."expiresAt" > ${now}::timestamptz(3) THEN "consents"."scopes" ELSE '{}' END
+            || EXCLUDED."scopes"
+        ) WITH ORDINALITY AS given(scope, position)
+        GROUP BY scope ORDER BY min(position)),
+      "updatedAt" = EXCLUDED."updatedAt",
+      "expiresAt" = EXCLUDED."expiresAt"`;
 }

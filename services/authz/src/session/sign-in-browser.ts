@@ -14,12 +14,15 @@ export async function signInBrowser(
   req: Request,
   res: Response,
   userId: string,
+  /** When the person proved who they are (the session's auth_time). */
+  now = new Date(),
 ): Promise<Session> {
   const { value, session } = await startSession(
     deps.prisma,
     deps.config,
     userId,
     readSessionCookie(req, deps.config),
+    now,
   );
   setSessionCookie(res, value, session.absoluteExpiresAt, deps.config);
   return session;
