@@ -8,6 +8,11 @@ import {
   type User,
 } from '@mcp-auth/core';
 
+/** The user of that name, or null (none given, or unknown). */
+export function findUserByName(prisma: PrismaClient, username: string | undefined): Promise<User | null> {
+  return username ? prisma.user.findUnique({ where: { username } }) : Promise.resolve(null);
+}
+
 /**
  * The user with these credentials, or null. An unknown username, or a user without a password
  * (one who signs in through the upstream identity provider), still costs one scrypt (against a
@@ -20,10 +25,12 @@ export async function authenticate(
   logger: Logger,
   username: string | undefined,
   password: string | undefined,
+  /** The user named `username`, when the caller started reading it already (findUserByName). */
+  found?: Promise<User | null>,
 ): Promise<
   { user: User } | { user?: undefined; userId?: string; reason: 'unknown_user' | 'bad_password' | 'disabled' }
 > {
-  const user = username ? await prisma.user.findUnique({ where: { username } }) : null;
+  const user = await (found ?? findUserByName(prisma, username));
   const ok = await verifyPassword(password ?? '', user?.passwordHash ?? (await dummyPasswordHash()));
   if (!user) return { reason: 'unknown_user' };
   // No password: this user signs in only through the upstream provider.

@@ -8,6 +8,7 @@ import { formTargetOf, sendPage } from '../pages/send-page.ts';
 import { finishSignIn } from './finish-sign-in.ts';
 import { checkBinding, checkCsrf, clientDisplay, loadFlow, siteOf, type Flow } from './flow.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import { findUserByName } from './authenticate.ts';
 import { checkPassword } from './password-sign-in.ts';
 
 // Lengths bound the work a request can cause (scrypt over a megabyte of "password").
@@ -46,6 +47,10 @@ export function showLogin(deps: AuthzContext): RequestHandler {
 export function submitLogin(deps: AuthzContext, throttle: LoginThrottle): RequestHandler {
   return async (req, res) => {
     const form = parseInput(loginForm, req.body ?? {});
+    // The user is read while the flow is: one round trip of waiting, not two. Nothing is decided on
+    // it before the flow, binding, CSRF and throttle checks below; a failed check drops it.
+    const found = findUserByName(deps.prisma, form.username);
+    found.catch(() => undefined);
     const flow = await loadFlow(deps, form.request);
     checkBinding(req, flow);
     checkCsrf(flow, form.csrf_token);
@@ -55,6 +60,7 @@ export function submitLogin(deps: AuthzContext, throttle: LoginThrottle): Reques
       username: form.username,
       password: form.password,
       clientId: flow.clientId,
+      found,
     });
     if (outcome.retryAfter !== undefined) {
       const page = render(deps, flow, { username: form.username, error: outcome.error });

@@ -17,7 +17,14 @@ export type PasswordOutcome =
 export async function checkPassword(
   deps: Pick<AuthzContext, 'prisma' | 'logger' | 'audit' | 'config'>,
   throttle: LoginThrottle,
-  attempt: { address: string; username: string | undefined; password: string | undefined; clientId?: string },
+  attempt: {
+    address: string;
+    username: string | undefined;
+    password: string | undefined;
+    clientId?: string;
+    /** The user named `username`, already being read (see authenticate). */
+    found?: Promise<User | null>;
+  },
 ): Promise<PasswordOutcome> {
   if (!deps.config.passwordLogin) {
     throw new OAuthError('access_denied', 'Signing in with a password is switched off here.', 403);
@@ -39,12 +46,16 @@ export async function checkPassword(
     const error = `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
     return { retryAfter: wait, error };
   }
-  const result = await authenticate(deps.prisma, deps.logger, attempt.username, attempt.password).catch(
-    async (err: unknown) => {
-      await admission.attempt.finish('abandoned');
-      throw err;
-    },
-  );
+  const result = await authenticate(
+    deps.prisma,
+    deps.logger,
+    attempt.username,
+    attempt.password,
+    attempt.found,
+  ).catch(async (err: unknown) => {
+    await admission.attempt.finish('abandoned');
+    throw err;
+  });
   const { user } = result;
   await admission.attempt.finish(user ? 'success' : 'failure');
   if (!user) {

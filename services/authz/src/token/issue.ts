@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   formatScope,
   randomToken,
@@ -60,23 +61,38 @@ export async function tokenResponse(
   return { response, claims };
 }
 
+/** A refresh token's row as stored (only the token's hash), before it is inserted. */
+export interface RefreshTokenRow {
+  id: string;
+  tokenHash: string;
+  familyId: string;
+  clientId: string;
+  userId: string;
+  scopes: string[];
+  resource: string;
+  expiresAt: Date;
+  familyExpiresAt: Date;
+  authTime: Date | null;
+}
+
 /**
- * A new opaque refresh token; only its hash is stored. Returns the token and its row id. Each
- * rotation slides the expiry by REFRESH_TOKEN_TTL, but never past the grant's absolute end
- * (`familyExpiresAt`, set when the grant starts), so a stolen grant cannot be kept alive forever.
+ * A new opaque refresh token and its row. Each rotation slides the expiry by REFRESH_TOKEN_TTL, but
+ * never past the grant's absolute end (`familyExpiresAt`, set when the grant starts), so a stolen
+ * grant cannot be kept alive forever.
  */
-export async function createRefreshToken(
-  tx: Prisma.TransactionClient,
+export function newRefreshToken(
   config: AuthzConfig,
   grant: Grant & { userId: string; familyExpiresAt?: Date | null },
   now: Date,
-): Promise<{ token: string; id: string }> {
+): { token: string; row: RefreshTokenRow } {
   const familyExpiresAt =
     grant.familyExpiresAt ?? new Date(now.getTime() + config.refreshTokenMaxLifetime * 1000);
   const sliding = now.getTime() + config.refreshTokenTtl * 1000;
   const token = randomToken();
-  const row = await tx.refreshToken.create({
-    data: {
+  return {
+    token,
+    row: {
+      id: randomUUID(),
       tokenHash: sha256(token),
       familyId: grant.familyId,
       clientId: grant.clientId,
@@ -87,7 +103,17 @@ export async function createRefreshToken(
       familyExpiresAt,
       authTime: grant.authTime ?? null,
     },
-    select: { id: true },
-  });
+  };
+}
+
+/** Stores a new refresh token (newRefreshToken) in the transaction; returns the token and its row id. */
+export async function createRefreshToken(
+  tx: Prisma.TransactionClient,
+  config: AuthzConfig,
+  grant: Grant & { userId: string; familyExpiresAt?: Date | null },
+  now: Date,
+): Promise<{ token: string; id: string }> {
+  const { token, row } = newRefreshToken(config, grant, now);
+  await tx.refreshToken.create({ data: row, select: { id: true } });
   return { token, id: row.id };
 }
