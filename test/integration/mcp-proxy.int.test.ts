@@ -553,6 +553,29 @@ describe('upstream failures', () => {
     await expect(broken.text()).rejects.toThrow();
   });
 
+  it("sends an event stream's headers before its first event when the upstream is quiet", async () => {
+    // The upstream holds its first event until the client has the answer's headers: without them
+    // on their own, the client would wait for the event and the event for the client (a timeout).
+    let clientHasHeaders!: () => void;
+    const headersSeen = new Promise<void>((resolve) => (clientHasHeaders = resolve));
+    const quiet = await listen((req: express.Request, res: express.Response) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.flushHeaders();
+        void headersSeen.then(() =>
+          res.end('event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{"tools":[]}}\n\n'),
+        );
+      });
+    });
+    const at = await startProxy(POLICY(`${quiet.base}/mcp`, `${quiet.base}/mcp`));
+    const res = await post('/files', rpc('tools/list'), issueAt(at), {}, at);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    clientHasHeaders();
+    expect(await res.text()).toContain('"result":{"tools":[]}');
+  });
+
   it('aborts the upstream request when the client disconnects', async () => {
     const abort = new AbortController();
     const res = await fetch(`${base}/notes`, {

@@ -287,6 +287,8 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    // REDIS_URL's Sentinel password travels in the query, with one host as with several.
+    if (u.searchParams.has('sentinel_password')) u.searchParams.set('sentinel_password', '***');
     return u.toString();
   } catch {
     // Not a WHATWG URL, e.g. redis-cluster://:secret@a:7000,b:7000 (several hosts): hide the

@@ -71,6 +71,9 @@ describe('REDIS_URL', () => {
     expect(redactUrl('redis-cluster://app:se@cret@r1:7000,r2:7000')).toBe(
       'redis-cluster://app:***@r1:7000,r2:7000',
     );
+    expect(redactUrl('redis-sentinel://:pw@s1:26379/m?sentinel_password=secret')).toBe(
+      'redis-sentinel://:***@s1:26379/m?sentinel_password=***',
+    );
     expect(redactUrl('redis-sentinel://s1:1,s2:2/m?sentinel_password=x')).toBe(
       'redis-sentinel://s1:1,s2:2/m?sentinel_password=***',
     );

@@ -88,9 +88,13 @@ export function submitConsent(deps: AuthzContext): RequestHandler {
       rememberConsent(deps.prisma, key, flow.scopes, deps.config.consentLifetime),
       issueCode(deps, flow, { userId: flow.user.id, authTime: flow.authTime }),
     ]);
-    if (remembered.status === 'rejected') throw remembered.reason;
-    deps.audit.record(consentEvent('consent.granted', flow, flow.user.id, req.ip));
+    // A double-clicked Allow: the submit that lost the request records nothing and answers "expired".
     if (issued.status === 'rejected') throw issued.reason;
+    if (remembered.status === 'rejected') {
+      // The code is issued and the request consumed: the person gets it, and is asked again next time.
+      deps.logger.warn({ err: remembered.reason, clientId: flow.clientId }, 'could not remember the consent');
+    }
+    deps.audit.record(consentEvent('consent.granted', flow, flow.user.id, req.ip));
     redirectTo(res, issued.value);
   };
 }

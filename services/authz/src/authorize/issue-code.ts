@@ -61,8 +61,7 @@ export async function issueCode(
 
 /**
  * Deletes the request and inserts the code in one statement: one round trip and one commit, where
- * a transaction took four (BEGIN, DELETE, INSERT, COMMIT: about a tenth of a whole flow's server
- * time, README "Benchmarks"). Nothing is inserted when the request was already gone (consumed by
+ * a transaction took four (BEGIN, DELETE, INSERT, COMMIT). Nothing is inserted when the request was already gone (consumed by
  * a concurrent submit, or expired and removed): the count is then 0.
  */
 function consumeRequestIntoCode(

@@ -333,6 +333,34 @@ describe('authorization_code grant', () => {
     const statuses = results.map((r) => r.res.status).sort();
     expect(statuses).toEqual([200, ...Array(9).fill(400)]);
     for (const r of results.filter((x) => x.res.status !== 200)) expect(r.body.error).toBe('invalid_grant');
+    // The losers are replays: what the winner got is withdrawn (its refresh token, and its access
+    // token through the grant's sid), whichever of them read the code before it was spent.
+    const winner = results.find((r) => r.res.status === 200)!;
+    const stored = await prisma.refreshToken.findUnique({
+      where: { tokenHash: sha256(winner.body.refresh_token as string) },
+    });
+    expect(stored?.revokedAt).not.toBeNull();
+    expect(
+      await prisma.revocation.findUnique({ where: { kind_value: { kind: 'sid', value: c.familyId } } }),
+    ).not.toBeNull();
+  });
+
+  it('a refused redemption racing a good one is a replay too: the good one is withdrawn', async () => {
+    const c = await newCode('public-client');
+    const [good, ...wrong] = await Promise.all([
+      redeem(c),
+      ...Array.from({ length: 5 }, () => redeem({ ...c, verifier: 'x'.repeat(43) })),
+    ]);
+    for (const r of wrong) expect(r.body.error).toBe('invalid_grant');
+    if (good!.res.status === 200) {
+      const stored = await prisma.refreshToken.findUnique({
+        where: { tokenHash: sha256(good!.body.refresh_token as string) },
+      });
+      expect(stored?.revokedAt).not.toBeNull();
+    } else {
+      // A wrong verifier spent the code first: the right one then finds it spent.
+      expect(good!.body.error).toBe('invalid_grant');
+    }
   });
 });
 

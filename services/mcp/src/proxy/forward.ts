@@ -101,8 +101,10 @@ export function forwardTo(options: UpstreamOptions): { handler: RequestHandler; 
           // A JSON answer goes out with its body in one write. The headers of an event stream go
           // out with its first event, or on their own if none comes soon.
           if (isEventStream(headers['content-type'])) {
+            // Not `headersSent`: writeHead sets it at once, before anything is sent. Once an event
+            // has carried the headers, flushing them again writes nothing.
             flushTimer = setTimeout(() => {
-              if (!res.headersSent && !res.destroyed) res.flushHeaders();
+              if (!res.writableEnded && !res.destroyed) res.flushHeaders();
             }, EVENT_STREAM_HEADER_DELAY_MS);
           }
           return res;

@@ -34,8 +34,9 @@ const UNAVAILABLE = 'code invalid, expired or already used';
  * one guess, not as many as they can send within its lifetime.
  *
  * Two statements, no transaction: the code is read and checked, then one statement spends it and
- * stores the refresh token, so the two happen together or not at all (a BEGIN … COMMIT around an
- * UPDATE, a SELECT and an INSERT took four round trips, a fifth of a whole flow's server time). A
+ * stores the refresh token, so the two happen together or not at all (a transaction around an
+ * UPDATE, a SELECT and an INSERT took five statements; the token request went from about 4.2 to
+ * 3.5 ms p50, README "Benchmarks"). A
  * concurrent redemption waits on the code's row lock; it then finds the code spent (nothing
  * stored) and, as a replay, revokes what the first one issued.
  */
@@ -53,7 +54,8 @@ export const authorizationCodeGrant: GrantHandler = async ({ deps, client, param
 
   const error = checkRedemption(code, client, input, now);
   if (error) {
-    await spendCode(deps.prisma, code, now);
+    // Spent meanwhile by a concurrent redemption: a replay, whatever else is wrong with this one.
+    if (!(await spendCode(deps.prisma, code, now))) return replayed(deps, client, code.familyId, now);
     throw error;
   }
   const grant: Grant = {
@@ -134,8 +136,7 @@ function checkRedemption(
   input: Params,
   now: Date,
 ): OAuthError | undefined {
-  // Same description as an unknown code: nothing to learn about other clients' codes.
-  if (code.clientId !== client.id) return invalidGrant(UNAVAILABLE);
+  // Same description as an unknown code (another client's code was refused before this).
   if (code.expiresAt <= now) return invalidGrant(UNAVAILABLE);
   // RFC 6749 §4.1.3 requires redirect_uri here only when the authorization request had one. That
   // request may leave it out only when the client registered exactly one, so an absent value is
