@@ -1,6 +1,7 @@
 import { createAuditLog, createGuardedFetcher, VerifiedTokenCache } from '@mcp-auth/core';
 import { createClientDirectory } from './clients/directory.ts';
 import type { AuthzContext, AuthzDeps } from './deps.ts';
+import { RequestStore } from './authorize/request-store.ts';
 import { createUpstreamClient } from './upstream/upstream-client.ts';
 
 /**
@@ -25,5 +26,6 @@ export function createAuthzContext(deps: AuthzDeps): AuthzContext {
   // No clock tolerance: a remembered token counts only until its own `exp`.
   const verifiedTokens = new VerifiedTokenCache(10_000, 0);
   const upstream = deps.config.upstreamOidc && createUpstreamClient(deps.config.upstreamOidc, deps.logger);
-  return { ...deps, clients, audit, verifiedTokens, upstream };
+  const requests = new RequestStore(deps.prisma);
+  return { ...deps, clients, audit, verifiedTokens, upstream, requests };
 }

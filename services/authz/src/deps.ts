@@ -10,6 +10,7 @@ import type {
   VerificationKey,
   VerifiedTokenCache,
 } from '@mcp-auth/core';
+import type { RequestStore } from './authorize/request-store.ts';
 import type { ClientDirectory } from './clients/directory.ts';
 import type { AuthzConfig } from './config.ts';
 import type { UpstreamClient } from './upstream/upstream-client.ts';
@@ -49,6 +50,8 @@ export interface AuthzContext extends AuthzDeps {
   audit: AuditLog;
   /** Access tokens verified before, for introspection and revocation (see token/find-token.ts). */
   verifiedTokens: VerifiedTokenCache;
+  /** The authorization requests in progress (login and consent), with this process's copies. */
+  requests: RequestStore;
   /** The upstream OpenID Connect provider (its discovered metadata is cached), when configured. */
   upstream?: UpstreamClient | undefined;
 }

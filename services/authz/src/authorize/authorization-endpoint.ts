@@ -90,17 +90,15 @@ export function authorizationEndpoint(deps: AuthzContext): RequestHandler {
 
     const id = randomToken();
     const binding = randomToken();
-    await prisma.authorizationRequest.create({
-      data: {
-        id,
-        ...request,
-        bindingHash: sha256(binding),
-        csrfToken: randomToken(),
-        userId: signedIn?.userId ?? null,
-        authTime: signedIn?.authTime ?? null,
-        forceConsent: prompt.consent,
-        expiresAt: new Date(now.getTime() + config.authRequestTtl * 1000),
-      },
+    await deps.requests.store({
+      id,
+      ...request,
+      bindingHash: sha256(binding),
+      csrfToken: randomToken(),
+      userId: signedIn?.userId ?? null,
+      authTime: signedIn?.authTime ?? null,
+      forceConsent: prompt.consent,
+      expiresAt: new Date(now.getTime() + config.authRequestTtl * 1000),
     });
     setBindingCookie(res, binding, config);
     sendToPage(res, config.issuer, signedIn ? 'consent' : 'login', id);

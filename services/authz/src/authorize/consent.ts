@@ -13,7 +13,6 @@ import { formTargetOf, sendPage } from '../pages/send-page.ts';
 import { checkBinding, checkCsrf, clientDisplay, loadFlow, siteOf, type Flow } from './flow.ts';
 import { issueCode } from './issue-code.ts';
 import { errorResponseUrl, redirectTo } from './redirect.ts';
-import { rememberConsent } from './remembered-consent.ts';
 
 const consentForm = z.object({
   request: z.string().optional(),
@@ -28,7 +27,7 @@ const loginUrl = (deps: AuthzDeps, flow: Flow) =>
 /** `GET /oauth/consent?request=…`: only once someone has logged in for this request. */
 export function showConsent(deps: AuthzContext): RequestHandler {
   return async (req, res) => {
-    const flow = await loadFlow(deps, req.query.request);
+    const flow = await loadFlow(deps, req.query.request, { signedIn: true });
     checkBinding(req, flow);
     if (!flow.user) return redirectTo(res, loginUrl(deps, flow));
     const page = consentPage({
@@ -66,7 +65,7 @@ const consentEvent = (
 export function submitConsent(deps: AuthzContext): RequestHandler {
   return async (req, res) => {
     const form = parseInput(consentForm, req.body ?? {});
-    const flow = await loadFlow(deps, form.request);
+    const flow = await loadFlow(deps, form.request, { signedIn: true });
     checkBinding(req, flow);
     checkCsrf(flow, form.csrf_token);
     if (!flow.user) return redirectTo(res, loginUrl(deps, flow));
@@ -75,6 +74,7 @@ export function submitConsent(deps: AuthzContext): RequestHandler {
     );
 
     if (choice === 'deny') {
+      deps.requests.forget(flow.id);
       await deps.prisma.authorizationRequest.deleteMany({ where: { id: flow.id } });
       deps.logger.info({ userId: flow.user.id, clientId: flow.clientId }, 'consent denied');
       deps.audit.record(consentEvent('consent.denied', flow, flow.user.id, req.ip));
@@ -82,19 +82,20 @@ export function submitConsent(deps: AuthzContext): RequestHandler {
       return redirectTo(res, errorResponseUrl(flow.redirectUri, denied, flow.state, deps.config.issuer));
     }
     const key = { userId: flow.user.id, clientId: flow.clientId, resource: flow.resource };
-    // Two independent writes, side by side. Should the code fail (a concurrent submit consumed the
-    // request), the approval is still remembered: the person did approve.
-    const [remembered, issued] = await Promise.allSettled([
-      rememberConsent(deps.prisma, key, flow.scopes, deps.config.consentLifetime),
-      issueCode(deps, flow, { userId: flow.user.id, authTime: flow.authTime }),
-    ]);
-    // A double-clicked Allow: the submit that lost the request records nothing and answers "expired".
-    if (issued.status === 'rejected') throw issued.reason;
-    if (remembered.status === 'rejected') {
-      // The code is issued and the request consumed: the person gets it, and is asked again next time.
-      deps.logger.warn({ err: remembered.reason, clientId: flow.clientId }, 'could not remember the consent');
-    }
+    // The code and the remembered consent in one statement. A double-clicked Allow: the submit that
+    // lost the request writes nothing, records nothing and answers "expired".
+    const issued = await issueCode(
+      deps,
+      flow,
+      { userId: flow.user.id, authTime: flow.authTime },
+      new Date(),
+      {
+        key,
+        scopes: flow.scopes,
+        lifetimeSeconds: deps.config.consentLifetime,
+      },
+    );
     deps.audit.record(consentEvent('consent.granted', flow, flow.user.id, req.ip));
-    redirectTo(res, issued.value);
+    redirectTo(res, issued);
   };
 }

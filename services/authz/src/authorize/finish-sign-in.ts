@@ -1,11 +1,12 @@
 import type { Request, Response } from 'express';
 import type { User } from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
-import { signInBrowser } from '../session/sign-in-browser.ts';
+import type { AuthzContext } from '../deps.ts';
+import { browserSignIn } from '../session/sign-in-browser.ts';
 import { flowExpired, type Flow } from './flow.ts';
 import { issueCode } from './issue-code.ts';
 import { redirectTo } from './redirect.ts';
-import { consentNeeded } from './remembered-consent.ts';
+import { consentNeededGiven, rememberedConsentSql, type RememberedConsent } from './remembered-consent.ts';
+import { bindRequestSql } from './request-store.ts';
 
 /**
  * What follows a person proving who they are for an authorization request, whatever the method
@@ -14,29 +15,31 @@ import { consentNeeded } from './remembered-consent.ts';
  * remembered.
  */
 export async function finishSignIn(
-  deps: AuthzDeps,
+  deps: AuthzContext,
   req: Request,
   res: Response,
   flow: Flow,
-  user: Pick<User, 'id'>,
+  user: Pick<User, 'id' | 'username'>,
 ): Promise<void> {
   const key = { userId: user.id, clientId: flow.clientId, resource: flow.resource };
-  // The sign-in is written, the request bound to the user and the remembered consent read side by
-  // side: independent statements, so one round trip of waiting instead of three.
   const now = new Date();
-  const [, bound, needsConsent] = await Promise.all([
-    signInBrowser(deps, req, res, user.id, now),
-    deps.prisma.authorizationRequest.updateMany({
-      where: { id: flow.id },
-      data: { userId: user.id, authTime: now },
-    }),
-    consentNeeded(deps.prisma, flow, key),
-  ]);
-  if (bound.count !== 1) throw flowExpired();
-  const authTime = now;
+  const signIn = browserSignIn(deps, req, user.id, now);
+  // The sign-in is stored, the request bound to the user and the remembered consent read in one
+  // statement: one round trip and one commit, where three statements side by side took two commits.
+  const [row] = await deps.prisma.$queryRaw<({ bound: number } & Partial<RememberedConsent>)[]>`
+    WITH ${signIn.sql}, ${bindRequestSql(flow.id, user.id, now)}
+    SELECT (SELECT count(*) FROM bound)::int AS "bound", remembered."scopes", remembered."expiresAt"
+    FROM (VALUES (1)) AS one LEFT JOIN (${rememberedConsentSql(key)}) AS remembered ON true`;
+  signIn.setCookie(res);
+  if (row!.bound !== 1) {
+    deps.requests.forget(flow.id);
+    throw flowExpired();
+  }
+  deps.requests.bound(flow.id, user, now);
+  const remembered = row!.expiresAt ? { scopes: row!.scopes!, expiresAt: row!.expiresAt } : undefined;
 
-  if (!needsConsent) {
-    return redirectTo(res, await issueCode(deps, flow, { userId: user.id, authTime }));
+  if (!consentNeededGiven(flow, remembered, now)) {
+    return redirectTo(res, await issueCode(deps, flow, { userId: user.id, authTime: now }));
   }
   redirectTo(res, `${deps.config.issuer}/oauth/consent?request=${encodeURIComponent(flow.id)}`);
 }

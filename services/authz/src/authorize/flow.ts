@@ -11,9 +11,10 @@ import {
 import type { ClientDirectory } from '../clients/directory.ts';
 import { describeDestination } from '../pages/destination.ts';
 import { readBindingCookie } from './binding-cookie.ts';
+import type { RequestStore } from './request-store.ts';
 
 /** An authorization request in progress, as the login and consent steps see it. */
-export type Flow = AuthorizationRequest & { client: OAuthClient; user: User | null };
+export type Flow = AuthorizationRequest & { client: OAuthClient; user: Pick<User, 'id' | 'username'> | null };
 
 export const flowExpired = () =>
   new OAuthError(
@@ -26,28 +27,29 @@ export const csrfFailed = (why: string) =>
 
 /**
  * The request named by `request` (query or form), if it exists and has not expired, with its
- * client and its user. Not one query with `include`: that is three statements whatever happens,
- * while the client record is in the directory's cache and a request has no user before the login.
+ * client and the user signed in for it: at most one statement (RequestStore), and the client
+ * record from the directory's cache. `signedIn`: the step needs the user (consent).
  */
 export async function loadFlow(
-  deps: { prisma: PrismaClient; clients: Pick<ClientDirectory, 'stored'> },
+  deps: { prisma: PrismaClient; clients: Pick<ClientDirectory, 'stored'>; requests: RequestStore },
   requestId: unknown,
-  now = new Date(),
+  opts: { signedIn?: boolean; now?: Date } = {},
 ): Promise<Flow> {
   if (typeof requestId !== 'string' || requestId === '' || requestId.length > 128) throw flowExpired();
-  const { prisma } = deps;
-  const request = await prisma.authorizationRequest.findUnique({ where: { id: requestId } });
-  if (!request) throw flowExpired();
-  if (request.expiresAt <= now) {
+  const { prisma, requests } = deps;
+  const row = await requests.read(requestId, opts);
+  if (!row) throw flowExpired();
+  const { username, ...request } = row;
+  if (request.expiresAt <= (opts.now ?? new Date())) {
+    requests.forget(request.id);
     await prisma.authorizationRequest.deleteMany({ where: { id: request.id } });
     throw flowExpired();
   }
-  const [client, user] = await Promise.all([
-    deps.clients.stored(request.clientId),
-    request.userId === null ? null : prisma.user.findUnique({ where: { id: request.userId } }),
-  ]);
-  // Deleting a client or a user deletes its requests (cascade): these are races with that.
-  if (!client || (request.userId !== null && !user)) throw flowExpired();
+  const client = await deps.clients.stored(request.clientId);
+  // Deleting a client or a user deletes its requests (cascade), and disabling a user ends them:
+  // these are races with that.
+  if (!client || (request.userId !== null && username === null)) throw flowExpired();
+  const user = request.userId === null ? null : { id: request.userId, username: username! };
   return { ...request, client, user };
 }
 

@@ -4,14 +4,15 @@ import { createLogger, createPrisma, sha256, type PrismaClient } from '@mcp-auth
 import { testAuthzConfig } from '../../../../test/support/authz-config.ts';
 import { startPostgres, type TestDatabase } from '../../../../test/support/infra.ts';
 import { addClient, REDIRECT_URI } from '../../../../test/support/oauth-flow.ts';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { issueCode } from './issue-code.ts';
+import { RequestStore } from './request-store.ts';
 
 // A stored authorization request becomes exactly one code: the statement that stores the code
 // consumes the request, so two submits racing for it (a double click) cannot both get one.
 let db: TestDatabase;
 let prisma: PrismaClient;
-let deps: AuthzDeps;
+let deps: Pick<AuthzContext, 'prisma' | 'config' | 'logger' | 'requests'>;
 let userId: string;
 
 beforeAll(async () => {
@@ -23,7 +24,8 @@ beforeAll(async () => {
     config: testAuthzConfig('https://issuer.test'),
     prisma,
     logger: createLogger('test', 'silent'),
-  } as AuthzDeps;
+    requests: new RequestStore(prisma),
+  };
 });
 
 afterAll(async () => {
@@ -97,6 +99,21 @@ describe('issueCode', () => {
       expect(String((r as PromiseRejectedResult).reason)).toMatch(/expired or is unknown/);
     }
     expect(await prisma.authorizationCode.count()).toBe(before + 1);
+  });
+
+  it('a request bound to another user since the caller read it (a login elsewhere) gives no code', async () => {
+    const request = await storedRequest();
+    const other = await prisma.user.create({
+      data: { username: `other-${randomUUID()}`, passwordHash: 'unused' },
+    });
+    await prisma.authorizationRequest.update({ where: { id: request.id }, data: { userId: other.id } });
+    const before = await prisma.authorizationCode.count();
+    await expect(issueCode(deps, request, { userId, authTime: null })).rejects.toThrow(
+      /expired or is unknown/,
+    );
+    expect(await prisma.authorizationCode.count()).toBe(before);
+    // Still there, for the person who signed in last to finish.
+    expect(await prisma.authorizationRequest.count({ where: { id: request.id } })).toBe(1);
   });
 
   it('a request answered at once (no stored row) gets its code too', async () => {

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import {
+  Prisma,
   randomToken,
   sha256,
   type AuthorizationCode,
   type AuthorizationRequest,
   type PrismaClient,
 } from '@mcp-auth/core';
-import type { AuthzDeps } from '../deps.ts';
+import type { AuthzContext } from '../deps.ts';
 import { flowExpired } from './flow.ts';
 import { authorizationResponseUrl } from './redirect.ts';
+import { rememberConsentSql, type ConsentToRemember } from './remembered-consent.ts';
 
 /** What a code is issued for: a stored request (`id`, consumed), or one answered at once (no id). */
 export type CodeRequest = Pick<
@@ -23,10 +25,12 @@ export type CodeRequest = Pick<
  * cannot mint two codes. `authTime` is when the user last typed their password (kept for the grant).
  */
 export async function issueCode(
-  deps: AuthzDeps,
+  deps: Pick<AuthzContext, 'prisma' | 'config' | 'logger' | 'requests'>,
   request: CodeRequest,
   user: { userId: string; authTime: Date | null },
   now = new Date(),
+  /** The consent page's Allow: remembered by the statement that consumes the stored request. */
+  remember?: ConsentToRemember,
 ): Promise<string> {
   const code = randomToken();
   const familyId = randomUUID();
@@ -45,8 +49,10 @@ export async function issueCode(
   };
   if (request.id === undefined) {
     await deps.prisma.authorizationCode.create({ data: row });
-  } else if ((await consumeRequestIntoCode(deps.prisma, request.id, row)) !== 1) {
-    throw flowExpired();
+  } else {
+    const consumed = await consumeRequestIntoCode(deps.prisma, request.id, row, now, remember);
+    deps.requests.forget(request.id);
+    if (!consumed) throw flowExpired();
   }
   deps.logger.info(
     { clientId: request.clientId, userId, familyId, scopes: request.scopes },
@@ -60,22 +66,33 @@ export async function issueCode(
 }
 
 /**
- * Deletes the request and inserts the code in one statement: one round trip and one commit, where
- * a transaction took four (BEGIN, DELETE, INSERT, COMMIT). Nothing is inserted when the request was already gone (consumed by
- * a concurrent submit, or expired and removed): the count is then 0.
+ * Deletes the request and inserts the code (and remembers the consent, given one) in one statement:
+ * one round trip and one commit, where a transaction took four (BEGIN, DELETE, INSERT, COMMIT).
+ * Nothing is written when the request is gone (consumed by a concurrent submit, ended by a
+ * sign-out), has expired, or is now bound to another user than the one the caller saw (a
+ * login on another replica): then false.
  */
-function consumeRequestIntoCode(
+async function consumeRequestIntoCode(
   prisma: PrismaClient,
   requestId: string,
   code: Omit<AuthorizationCode, 'usedAt' | 'createdAt'>,
-): Promise<number> {
-  return prisma.$executeRaw`
-    WITH consumed AS (DELETE FROM "authorization_requests" WHERE "id" = ${requestId} RETURNING "id")
-    INSERT INTO "authorization_codes"
-      ("codeHash", "clientId", "userId", "redirectUri", "scopes", "resource", "codeChallenge",
-       "familyId", "authTime", "expiresAt")
-    SELECT ${code.codeHash}, ${code.clientId}, ${code.userId}::uuid, ${code.redirectUri},
-      ${code.scopes}::text[], ${code.resource}, ${code.codeChallenge}, ${code.familyId}::uuid,
-      ${code.authTime}::timestamptz(3), ${code.expiresAt}::timestamptz(3)
-    FROM consumed`;
+  now: Date,
+  remember?: ConsentToRemember,
+): Promise<boolean> {
+  const [row] = await prisma.$queryRaw<{ consumed: number }[]>`
+    WITH consumed AS (
+      DELETE FROM "authorization_requests"
+      WHERE "id" = ${requestId} AND "userId" = ${code.userId}::uuid AND "expiresAt" > ${now}::timestamptz(3)
+      RETURNING 1),
+    issued AS (
+      INSERT INTO "authorization_codes"
+        ("codeHash", "clientId", "userId", "redirectUri", "scopes", "resource", "codeChallenge",
+         "familyId", "authTime", "expiresAt")
+      SELECT ${code.codeHash}, ${code.clientId}, ${code.userId}::uuid, ${code.redirectUri},
+        ${code.scopes}::text[], ${code.resource}, ${code.codeChallenge}, ${code.familyId}::uuid,
+        ${code.authTime}::timestamptz(3), ${code.expiresAt}::timestamptz(3)
+      FROM consumed
+    )${remember ? Prisma.sql`, remembered AS (${rememberConsentSql(remember, now, 'consumed')})` : Prisma.empty}
+    SELECT count(*)::int AS "consumed" FROM consumed`;
+  return row!.consumed === 1;
 }

@@ -1,4 +1,4 @@
-import { randomToken, sha256, type PrismaClient, type Session } from '@mcp-auth/core';
+import { Prisma, randomToken, sha256, type PrismaClient, type Session } from '@mcp-auth/core';
 import type { AuthzConfig } from '../config.ts';
 
 type SessionConfig = Pick<AuthzConfig, 'sessionIdleTtl' | 'sessionMaxLifetime'>;
@@ -12,9 +12,46 @@ const slidingEnd = (config: SessionConfig, now: Date, absoluteEnd: Date) =>
   new Date(Math.min(now.getTime() + config.sessionIdleTtl * 1000, absoluteEnd.getTime()));
 
 /**
- * Starts a session for a user who has just typed their password. Always a new random id, and the
- * session the browser held before (if any) is ended: a login never keeps an id that someone else
- * may have planted or seen (session fixation). Returns the cookie value; only its hash is stored.
+ * A session for a user who has just proved who they are. Always a new random id: a login never
+ * keeps an id that someone else may have planted or seen (session fixation). `value` is the
+ * cookie; only its hash is stored.
+ */
+export function newSession(
+  config: SessionConfig,
+  userId: string,
+  now = new Date(),
+): { value: string; session: Session } {
+  const value = randomToken();
+  const absoluteExpiresAt = new Date(now.getTime() + config.sessionMaxLifetime * 1000);
+  const session: Session = {
+    idHash: sha256(value),
+    userId,
+    authTime: now,
+    lastSeenAt: now,
+    expiresAt: slidingEnd(config, now, absoluteExpiresAt),
+    absoluteExpiresAt,
+    createdAt: now,
+  };
+  return { value, session };
+}
+
+/**
+ * The CTEs (`ended`, `started`) that end the session the browser held before, if any, and store
+ * `session`: in one statement, so both happen or neither. A fragment, so that the login can do its
+ * other writes in the same statement (see finish-sign-in).
+ */
+export const storeSessionSql = (session: Session, previous: string | undefined) => Prisma.sql`
+  ended AS (DELETE FROM "sessions" WHERE "idHash" = ${previous === undefined ? null : sha256(previous)}),
+  started AS (
+    INSERT INTO "sessions"
+      ("idHash", "userId", "authTime", "lastSeenAt", "expiresAt", "absoluteExpiresAt", "createdAt")
+    VALUES (${session.idHash}, ${session.userId}::uuid, ${session.authTime}::timestamptz(3),
+      ${session.lastSeenAt}::timestamptz(3), ${session.expiresAt}::timestamptz(3),
+      ${session.absoluteExpiresAt}::timestamptz(3), ${session.createdAt}::timestamptz(3)))`;
+
+/**
+ * Starts a session (newSession) and ends the one the browser held before. One statement, where a
+ * transaction took four round trips. Returns the cookie value.
  */
 export async function startSession(
   prisma: PrismaClient,
@@ -23,27 +60,9 @@ export async function startSession(
   previous: string | undefined,
   now = new Date(),
 ): Promise<{ value: string; session: Session }> {
-  const value = randomToken();
-  const absoluteExpiresAt = new Date(now.getTime() + config.sessionMaxLifetime * 1000);
-  const created = prisma.session.create({
-    data: {
-      idHash: sha256(value),
-      userId,
-      authTime: now,
-      lastSeenAt: now,
-      expiresAt: slidingEnd(config, now, absoluteExpiresAt),
-      absoluteExpiresAt,
-    },
-  });
-  const session = previous
-    ? (
-        await prisma.$transaction([
-          prisma.session.deleteMany({ where: { idHash: sha256(previous) } }),
-          created,
-        ])
-      )[1]
-    : await created;
-  return { value, session };
+  const started = newSession(config, userId, now);
+  await prisma.$queryRaw`WITH ${storeSessionSql(started.session, previous)} SELECT 1`;
+  return started;
 }
 
 /**

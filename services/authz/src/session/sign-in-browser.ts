@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
-import type { Session } from '@mcp-auth/core';
+import type { Prisma, Session } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { readSessionCookie, setSessionCookie } from './session-cookie.ts';
-import { startSession } from './sessions.ts';
+import { newSession, startSession, storeSessionSql } from './sessions.ts';
 
 /**
  * Remembers in this browser that the user just proved who they are (a password, an identity
@@ -26,4 +26,22 @@ export async function signInBrowser(
   );
   setSessionCookie(res, value, session.absoluteExpiresAt, deps.config);
   return session;
+}
+
+/**
+ * The same sign-in, for a caller that stores it in its own statement: `sql` is the CTEs to put in
+ * that statement's WITH (storeSessionSql), and `setCookie` is called once it has run.
+ */
+export function browserSignIn(
+  deps: Pick<AuthzDeps, 'config'>,
+  req: Request,
+  userId: string,
+  now = new Date(),
+): { session: Session; sql: Prisma.Sql; setCookie: (res: Response) => void } {
+  const { value, session } = newSession(deps.config, userId, now);
+  return {
+    session,
+    sql: storeSessionSql(session, readSessionCookie(req, deps.config)),
+    setCookie: (res) => setSessionCookie(res, value, session.absoluteExpiresAt, deps.config),
+  };
 }
