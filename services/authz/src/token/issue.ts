@@ -76,31 +76,40 @@ export interface RefreshTokenRow {
 }
 
 /**
- * A new opaque refresh token and its row. Each rotation slides the expiry by REFRESH_TOKEN_TTL, but
- * never past the grant's absolute end (`familyExpiresAt`, set when the grant starts), so a stolen
- * grant cannot be kept alive forever.
+ * What a new refresh token's row takes from the moment it is issued, not from its grant: the token,
+ * its id and hash, and its expiry. Each rotation slides the expiry by REFRESH_TOKEN_TTL, but never
+ * past the grant's absolute end (`familyExpiresAt`, set when the grant starts, so with a code's
+ * redemption), so a stolen grant cannot be kept alive forever.
  */
+export function newRefreshTokenValues(config: AuthzConfig, now: Date, familyExpiresAt?: Date | null) {
+  const familyEnd = familyExpiresAt ?? new Date(now.getTime() + config.refreshTokenMaxLifetime * 1000);
+  const sliding = now.getTime() + config.refreshTokenTtl * 1000;
+  const token = randomToken();
+  return {
+    token,
+    id: randomUUID(),
+    tokenHash: sha256(token),
+    expiresAt: new Date(Math.min(sliding, familyEnd.getTime())),
+    familyExpiresAt: familyEnd,
+  };
+}
+
+/** A new opaque refresh token and its row (see newRefreshTokenValues). */
 export function newRefreshToken(
   config: AuthzConfig,
   grant: Grant & { userId: string; familyExpiresAt?: Date | null },
   now: Date,
 ): { token: string; row: RefreshTokenRow } {
-  const familyExpiresAt =
-    grant.familyExpiresAt ?? new Date(now.getTime() + config.refreshTokenMaxLifetime * 1000);
-  const sliding = now.getTime() + config.refreshTokenTtl * 1000;
-  const token = randomToken();
+  const { token, ...values } = newRefreshTokenValues(config, now, grant.familyExpiresAt);
   return {
     token,
     row: {
-      id: randomUUID(),
-      tokenHash: sha256(token),
+      ...values,
       familyId: grant.familyId,
       clientId: grant.clientId,
       userId: grant.userId,
       scopes: [...grant.scopes],
       resource: grant.resource,
-      expiresAt: new Date(Math.min(sliding, familyExpiresAt.getTime())),
-      familyExpiresAt,
       authTime: grant.authTime ?? null,
     },
   };

@@ -1,4 +1,4 @@
-import { matchesSha256 } from '@mcp-auth/core';
+import { matchesSha256, sha256 } from '@mcp-auth/core';
 
 // RFC 7636 §4.1: 43–128 characters of the unreserved set.
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -14,3 +14,7 @@ export function verifyPkceS256(verifier: string, challenge: string): boolean {
   // core sha256 is exactly the S256 transform: base64url of the digest of the ASCII verifier.
   return matchesSha256(verifier, challenge);
 }
+
+/** The S256 challenge this verifier answers (what verifyPkceS256 compares), or null if malformed. */
+export const s256ChallengeOf = (verifier: string): string | null =>
+  VERIFIER.test(verifier) ? sha256(verifier) : null;

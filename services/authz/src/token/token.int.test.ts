@@ -285,7 +285,14 @@ describe('authorization_code grant', () => {
   it('accepts the resource in another spelling of the same URL (RFC 8707)', async () => {
     const c = await newCode('public-client');
     const upper = RESOURCE.replace('https://issuer.test', 'HTTPS://ISSUER.test');
-    expect((await redeem(c, 'public-client', { resource: upper })).res.status).toBe(200);
+    const r = await redeem(c, 'public-client', { resource: upper });
+    expect(r.res.status).toBe(200);
+    // The redemption statement compares the resource as text, so this refresh token is stored on
+    // its own, with the grant's resource as the code has it.
+    const stored = await prisma.refreshToken.findUnique({
+      where: { tokenHash: sha256(r.body.refresh_token as string) },
+    });
+    expect(stored).toMatchObject({ clientId: 'public-client', resource: RESOURCE, revokedAt: null });
   });
 
   it('refuses an expired code', async () => {

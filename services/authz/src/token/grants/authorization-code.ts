@@ -12,9 +12,9 @@ import {
 } from '@mcp-auth/core';
 import { recordGrantRevocation } from '../../revocation/record.ts';
 import { revokeFamily } from '../family.ts';
-import { newRefreshToken, tokenResponse, type Grant, type RefreshTokenRow } from '../issue.ts';
+import { newRefreshTokenValues, tokenResponse, type Grant } from '../issue.ts';
 import { required } from '../params.ts';
-import { verifyPkceS256 } from '../pkce.ts';
+import { s256ChallengeOf, verifyPkceS256 } from '../pkce.ts';
 import { inTransaction } from '../transaction.ts';
 import type { GrantContext, GrantHandler } from './grant.ts';
 
@@ -33,31 +33,40 @@ const UNAVAILABLE = 'code invalid, expired or already used';
  * spent all the same: a request with a wrong verifier burns it, so someone who intercepted it gets
  * one guess, not as many as they can send within its lifetime.
  *
- * Two statements, no transaction: the code is read and checked, then one statement spends it and
- * stores the refresh token, so the two happen together or not at all (a transaction around an
- * UPDATE, a SELECT and an INSERT took five statements; the token request went from about 4.2 to
- * 3.5 ms p50, README "Benchmarks"). A
- * concurrent redemption waits on the code's row lock; it then finds the code spent (nothing
- * stored) and, as a replay, revokes what the first one issued.
+ * One statement on the happy path (README "Benchmarks", the flow section): it spends the code and,
+ * when the code passes the checks as the statement sees them, stores the refresh token. Then the
+ * checks run here, on the row it returns, and decide. The statement's checks are the same rules
+ * (expiry, redirect_uri, the S256 challenge, the resource), never laxer: the resource is compared
+ * as text, where sameResource compares URLs, so a resource spelled differently but the same is
+ * refused there and accepted here, and its refresh token is then stored on its own.
+ *
+ * A code this call did not spend is either unknown (or another client's: neither spent nor treated
+ * as a replay, so a leaked code cannot revoke the victim's grant) or already used. A concurrent
+ * redemption waits on the code's row lock, finds it spent, and as a replay revokes what the first
+ * one issued.
  */
 export const authorizationCodeGrant: GrantHandler = async ({ deps, client, params }) => {
   const input = parseInput(schema, params);
   const codeHash = sha256(input.code);
   const now = new Date();
-  const wantsRefresh = client.grantTypes.includes('refresh_token');
+  const refresh = client.grantTypes.includes('refresh_token')
+    ? newRefreshTokenValues(deps.config, now)
+    : undefined;
 
-  const code = await deps.prisma.authorizationCode.findUnique({ where: { codeHash } });
-  // Only the client the code was issued to can spend it, or replay it: another client presenting
-  // a leaked code must neither burn it nor revoke the victim's grant.
-  if (!code || code.clientId !== client.id) throw invalidGrant(UNAVAILABLE);
-  if (code.usedAt) return replayed(deps, client, code.familyId, now);
+  const redemption = await redeemCode(deps.prisma, {
+    codeHash,
+    clientId: client.id,
+    now,
+    redirectUri: input.redirect_uri ?? soleRedirectUri(client) ?? null,
+    codeChallenge: s256ChallengeOf(input.code_verifier),
+    resource: input.resource ?? null,
+    refresh,
+  });
+  if (!redemption) return notSpentHere(deps, client, codeHash, now);
+  const { issued, ...code } = redemption;
 
   const error = checkRedemption(code, client, input, now);
-  if (error) {
-    // Spent meanwhile by a concurrent redemption: a replay, whatever else is wrong with this one.
-    if (!(await spendCode(deps.prisma, code, now))) return replayed(deps, client, code.familyId, now);
-    throw error;
-  }
+  if (error) throw error;
   const grant: Grant = {
     subject: code.userId,
     clientId: client.id,
@@ -66,15 +75,36 @@ export const authorizationCodeGrant: GrantHandler = async ({ deps, client, param
     familyId: code.familyId,
     authTime: code.authTime,
   };
-  const refresh = wantsRefresh
-    ? newRefreshToken(deps.config, { ...grant, userId: code.userId }, now)
-    : undefined;
-  if (!(await spendCode(deps.prisma, code, now, refresh?.row))) {
-    // Spent (or deleted by a sign-out) since it was read: a concurrent redemption won.
-    return replayed(deps, client, code.familyId, now);
+  if (refresh && !issued) {
+    // Accepted here but not by the statement: a resource spelled differently (above).
+    const { token: _token, ...values } = refresh;
+    await deps.prisma.refreshToken.create({
+      data: {
+        ...values,
+        familyId: code.familyId,
+        clientId: client.id,
+        userId: code.userId,
+        scopes: code.scopes,
+        resource: code.resource,
+        authTime: code.authTime,
+      },
+    });
   }
   return tokenResponse(deps.config, deps.signingKey, grant, refresh?.token);
 };
+
+/** Why a code was not spent by this call: unknown or another client's, or used before (a replay). */
+async function notSpentHere(
+  deps: GrantContext['deps'],
+  client: OAuthClient,
+  codeHash: string,
+  now: Date,
+): Promise<never> {
+  const [code] = await deps.prisma.$queryRaw<Pick<AuthorizationCode, 'clientId' | 'familyId'>[]>`
+    SELECT "clientId", "familyId" FROM "authorization_codes" WHERE "codeHash" = ${codeHash}`;
+  if (!code || code.clientId !== client.id) throw invalidGrant(UNAVAILABLE);
+  return replayed(deps, client, code.familyId, now);
+}
 
 /**
  * RFC 6749 §4.1.2 / §10.5: a code used twice may have been stolen; what it issued is withdrawn
@@ -93,40 +123,44 @@ async function replayed(
 }
 
 /**
- * Marks the code used and, given one, stores the refresh token, in one statement (a data-modifying
- * WITH runs whether or not the outer query reads it; its INSERT has a row only when the UPDATE had
- * one). Whether this call spent it: false when it was already used or is gone.
+ * Spends the code if it is this client's and unused, and in the same statement stores the refresh
+ * token (given its values) if the code passes the checks as SQL sees them; its other columns come
+ * from the code. Returns the spent code and whether the refresh token was stored, or undefined when
+ * this call did not spend it. A data-modifying WITH runs whether or not the outer query reads it.
  */
-async function spendCode(
+async function redeemCode(
   prisma: PrismaClient,
-  code: Pick<AuthorizationCode, 'codeHash' | 'clientId'>,
-  now: Date,
-  refresh?: RefreshTokenRow,
-): Promise<boolean> {
-  if (!refresh) {
-    const { count } = await prisma.authorizationCode.updateMany({
-      where: { codeHash: code.codeHash, clientId: code.clientId, usedAt: null },
-      data: { usedAt: now },
-    });
-    return count === 1;
-  }
-  const [row] = await prisma.$queryRaw<{ spent: number }[]>`
+  r: {
+    codeHash: string;
+    clientId: string;
+    now: Date;
+    redirectUri: string | null;
+    codeChallenge: string | null;
+    resource: string | null;
+    refresh: ReturnType<typeof newRefreshTokenValues> | undefined;
+  },
+): Promise<(AuthorizationCode & { issued: number }) | undefined> {
+  const { refresh } = r;
+  const [row] = await prisma.$queryRaw<(AuthorizationCode & { issued: number })[]>`
     WITH spent AS (
-      UPDATE "authorization_codes" SET "usedAt" = ${now}::timestamptz(3)
-      WHERE "codeHash" = ${code.codeHash} AND "clientId" = ${code.clientId} AND "usedAt" IS NULL
-      RETURNING 1
+      UPDATE "authorization_codes" SET "usedAt" = ${r.now}::timestamptz(3)
+      WHERE "codeHash" = ${r.codeHash} AND "clientId" = ${r.clientId} AND "usedAt" IS NULL
+      RETURNING *
     ), issued AS (
       INSERT INTO "refresh_tokens"
         ("id", "tokenHash", "familyId", "clientId", "userId", "scopes", "resource", "expiresAt",
          "familyExpiresAt", "authTime")
-      SELECT ${refresh.id}::uuid, ${refresh.tokenHash}, ${refresh.familyId}::uuid, ${refresh.clientId},
-        ${refresh.userId}::uuid, ${refresh.scopes}::text[], ${refresh.resource},
-        ${refresh.expiresAt}::timestamptz(3), ${refresh.familyExpiresAt}::timestamptz(3),
-        ${refresh.authTime}::timestamptz(3)
+      SELECT ${refresh?.id ?? null}::uuid, ${refresh?.tokenHash ?? null}, "familyId", "clientId", "userId",
+        "scopes", "resource", ${refresh?.expiresAt ?? null}::timestamptz(3),
+        ${refresh?.familyExpiresAt ?? null}::timestamptz(3), "authTime"
       FROM spent
+      WHERE ${refresh !== undefined} AND "expiresAt" > ${r.now}::timestamptz(3)
+        AND "redirectUri" = ${r.redirectUri} AND "codeChallenge" = ${r.codeChallenge}
+        AND (${r.resource}::text IS NULL OR "resource" = ${r.resource})
+      RETURNING 1
     )
-    SELECT count(*)::int AS spent FROM spent`;
-  return row?.spent === 1;
+    SELECT spent.*, (SELECT count(*) FROM issued)::int AS "issued" FROM spent`;
+  return row;
 }
 
 /** Each rule of RFC 6749 §4.1.3, RFC 7636 §4.6 and RFC 8707 §2.2, in that order. */
