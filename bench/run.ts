@@ -64,7 +64,7 @@ const env = loadConfig({
   /** Connections for the authorization server comparison (the figure is at 10). */
   BENCH_OAUTH_CONNECTIONS: z.coerce.number().int().min(1).max(512).default(10),
   /** Authorization-code flows measured by the flow section. */
-  BENCH_FLOWS: z.coerce.number().int().min(1).max(1000).default(50),
+  BENCH_FLOWS: z.coerce.number().int().min(1).max(1000).default(200),
   /** Sections to run (comma-separated): verify, http, proxy, oauth, flow, hashing. */
   BENCH_ONLY: z.string().default('verify,http,proxy,oauth,flow,hashing'),
   /**
