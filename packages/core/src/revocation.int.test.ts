@@ -6,6 +6,7 @@ import { createPrisma, type PrismaClient } from './db.ts';
 import { createRedis, type Redis } from './redis.ts';
 import {
   PostgresRevocationStore,
+  legacyRevocationCompleteKey,
   RedisRevocationStore,
   revocationCompleteKey,
   revocationKey,
@@ -67,6 +68,17 @@ describe('revocation stores', () => {
     expect(await store.isRevoked(subject(randomUUID(), sid))).toBe(false);
     await store.revoke([{ kind: 'sid', value: sid, expiresAt: inAMinute() }]);
     expect(await store.isRevoked(subject(randomUUID(), sid))).toBe(true);
+  });
+
+  it('deletes the old-named marker with every revocation and rebuild, so a reader of the old key names rebuilds its copy', async () => {
+    const legacy = legacyRevocationCompleteKey(redisInfo.keyPrefix);
+    expect(legacy).toBe(`${redisInfo.keyPrefix}revoked:complete`);
+    await redis.set(legacy, '1');
+    await store.revoke([{ kind: 'jti', value: randomUUID(), expiresAt: inAMinute() }]);
+    expect(await redis.exists(legacy)).toBe(0);
+    await redis.set(legacy, '1');
+    await store.rebuild();
+    expect(await redis.exists(legacy)).toBe(0);
   });
 
   it('reports every token of a revoked (deleted) client', async () => {

@@ -1,5 +1,6 @@
 import type { Redis } from './redis.ts';
 import {
+  legacyRevocationCompleteKey,
   redisRevocationChecker,
   revocationCompleteKey,
   revocationKey,
@@ -19,6 +20,7 @@ import type { Logger } from './logger.ts';
 // What identifies a token, which keys can revoke it and what their values mean are the
 // resource-server library's: every resource server reads the set with it, this module writes it.
 export {
+  legacyRevocationCompleteKey,
   revocationCompleteKey,
   revocationKey,
   revocationKeysOf,
@@ -193,7 +195,11 @@ export class RedisRevocationStore implements RevocationStore {
     if (!entries.length) return;
     await recordDurably(this.prisma, entries);
     try {
-      await this.writeFast(entries);
+      // A separate command: on a Cluster the old name is in another slot than the set.
+      await Promise.all([
+        this.writeFast(entries),
+        this.redis.del(legacyRevocationCompleteKey(this.keyPrefix)),
+      ]);
     } catch (err) {
       throw new RevocationUnavailableError(
         `revocation recorded, but Redis did not take it: ${(err as Error).message}`,
@@ -246,6 +252,8 @@ export class RedisRevocationStore implements RevocationStore {
       }
       // Set last: until it exists, every check comes back here.
       await this.redis.set(this.marker, String(Date.now()));
+      // Readers of the old key names rebuild their own copy (legacyRevocationCompleteKey).
+      await this.redis.del(legacyRevocationCompleteKey(this.keyPrefix));
       this.logger?.info(
         { entries: rows.length, ms: Date.now() - started },
         'revocation set copied from Postgres',

@@ -32,6 +32,7 @@ export {
 } from './access-token.ts';
 export {
   DEFAULT_KEY_PREFIX,
+  legacyRevocationCompleteKey,
   redisRevocationChecker,
   revocationCompleteKey,
   revocationKey,

@@ -47,6 +47,16 @@ export const revocationKey = (keyPrefix: string, kind: RevocationKind, value: st
 /** Present once the Redis copy holds every entry of the durable record (gone after a flush or a restart without persistence). */
 export const revocationCompleteKey = (keyPrefix: string) => revocationSetKey(keyPrefix, 'complete');
 
+/**
+ * The marker's name before the keys were hash-tagged (2026-12). A reader of that version checks it
+ * and the old entry names, which are no longer written: left present, it would call the set
+ * complete and accept tokens revoked since. Writers delete it with every revocation, so such a
+ * reader finds the set incomplete and rebuilds it from PostgreSQL (mcp-auth's own services), or
+ * refuses (a library reader without a rebuild), until it is upgraded: fail closed across a rolling
+ * upgrade. Nothing reads it from this version on.
+ */
+export const legacyRevocationCompleteKey = (keyPrefix: string) => `${keyPrefix}revoked:complete`;
+
 /** The keys that can revoke one token, in the order `revokedByEntries` reads their values. */
 export const revocationKeysOf = (keyPrefix: string, token: RevocationSubject): string[] => [
   revocationKey(keyPrefix, 'jti', token.jti),
