@@ -55,7 +55,14 @@ export function listenForClientChanges(databaseUrl: string, logger: Logger): Cli
   };
 
   async function connect() {
-    const c = new pg.Client({ connectionString: databaseUrl });
+    // A connect that hangs is retried like one refused; TCP keepalive lets the kernel notice a
+    // peer that vanished without closing (until then, the cache's TTL bounds what stays stale).
+    const c = new pg.Client({
+      connectionString: databaseUrl,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     let failed = false;
     const fail = (err?: Error) => {
       if (failed) return;
