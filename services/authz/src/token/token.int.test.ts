@@ -119,6 +119,9 @@ const redeem = (c: { code: string; verifier: string }, clientId = 'public-client
     ...extra,
   });
 
+/** A refused code leaves no refresh token of its grant behind (the redemption statement stores one only with the code's checks passed). */
+const refreshTokensOf = (familyId: string) => prisma.refreshToken.count({ where: { familyId } });
+
 function expectError(r: { res: Response; body: Record<string, unknown> }, status: number, error: string) {
   expect({ status: r.res.status, error: r.body.error }).toEqual({ status, error });
   expect(typeof r.body.error_description).toBe('string');
@@ -230,11 +233,13 @@ describe('authorization_code grant', () => {
     const c = await newCode('public-client');
     expectError(await redeem({ ...c, verifier: randomToken(48) }), 400, 'invalid_grant');
     expectError(await redeem(c), 400, 'invalid_grant');
+    expect(await refreshTokensOf(c.familyId)).toBe(0);
   });
 
   it('refuses a malformed verifier', async () => {
     const c = await newCode('public-client');
     expectError(await redeem({ ...c, verifier: 'short' }), 400, 'invalid_grant');
+    expect(await refreshTokensOf(c.familyId)).toBe(0);
   });
 
   it('refuses a reused code and revokes the refresh token it issued', async () => {
@@ -269,6 +274,7 @@ describe('authorization_code grant', () => {
       400,
       'invalid_grant',
     );
+    expect(await refreshTokensOf(c.familyId)).toBe(0);
   });
 
   it('accepts no redirect_uri when the client registered exactly one (RFC 6749 §4.1.3)', async () => {
@@ -287,8 +293,7 @@ describe('authorization_code grant', () => {
     const upper = RESOURCE.replace('https://issuer.test', 'HTTPS://ISSUER.test');
     const r = await redeem(c, 'public-client', { resource: upper });
     expect(r.res.status).toBe(200);
-    // The redemption statement compares the resource as text, so this refresh token is stored on
-    // its own, with the grant's resource as the code has it.
+    // Stored with the code's resource as the code has it.
     const stored = await prisma.refreshToken.findUnique({
       where: { tokenHash: sha256(r.body.refresh_token as string) },
     });
@@ -298,6 +303,7 @@ describe('authorization_code grant', () => {
   it('refuses an expired code', async () => {
     const c = await newCode('public-client', { expiresAt: new Date(Date.now() - 1000) });
     expectError(await redeem(c), 400, 'invalid_grant');
+    expect(await refreshTokensOf(c.familyId)).toBe(0);
   });
 
   it('refuses an unknown code', async () => {
@@ -318,6 +324,8 @@ describe('authorization_code grant', () => {
       400,
       'invalid_target',
     );
+    // The statement stored one (it does not compare resources); the refusal discarded it.
+    expect(await refreshTokensOf(c.familyId)).toBe(0);
     const ok = await redeem(await newCode('public-client'), 'public-client', { resource: RESOURCE });
     expect(ok.res.status).toBe(200);
   });

@@ -34,11 +34,12 @@ const UNAVAILABLE = 'code invalid, expired or already used';
  * one guess, not as many as they can send within its lifetime.
  *
  * One statement on the happy path (README "Benchmarks", the flow section): it spends the code and,
- * when the code passes the checks as the statement sees them, stores the refresh token. Then the
- * checks run here, on the row it returns, and decide. The statement's checks are the same rules
- * (expiry, redirect_uri, the S256 challenge, the resource), never laxer: the resource is compared
- * as text, where sameResource compares URLs, so a resource spelled differently but the same is
- * refused there and accepted here, and its refresh token is then stored on its own.
+ * when the code is unexpired and answers the redirect_uri and the PKCE verifier (the same rules as
+ * checkRedemption, computed the same way), stores the refresh token with it, so a grant's refresh
+ * token exists exactly when its code is spent (a replay, a sign-out everywhere or a disabling that
+ * revokes the family cannot fall between the two). Then checkRedemption decides on the returned
+ * row. The resource is checked there only (compared as URLs, which SQL cannot do): a refusal for
+ * the resource discards the refresh token the statement stored, which was never handed out.
  *
  * A code this call did not spend is either unknown (or another client's: neither spent nor treated
  * as a replay, so a leaked code cannot revoke the victim's grant) or already used. A concurrent
@@ -59,14 +60,20 @@ export const authorizationCodeGrant: GrantHandler = async ({ deps, client, param
     now,
     redirectUri: input.redirect_uri ?? soleRedirectUri(client) ?? null,
     codeChallenge: s256ChallengeOf(input.code_verifier),
-    resource: input.resource ?? null,
     refresh,
   });
   if (!redemption) return notSpentHere(deps, client, codeHash, now);
   const { issued, ...code } = redemption;
 
   const error = checkRedemption(code, client, input, now);
-  if (error) throw error;
+  if (error) {
+    // Only the resource check can refuse what the statement accepted (below). Its refresh token was
+    // never handed out, so nobody can use it; it goes so that no grant is listed for it.
+    if (issued) await discardRefreshToken(deps, refresh!.id);
+    throw error;
+  }
+  // The statement's checks are checkRedemption's but the resource: with them passed, it stored one.
+  if (refresh && !issued) throw new Error('code redemption: the refresh token was not stored');
   const grant: Grant = {
     subject: code.userId,
     clientId: client.id,
@@ -75,23 +82,17 @@ export const authorizationCodeGrant: GrantHandler = async ({ deps, client, param
     familyId: code.familyId,
     authTime: code.authTime,
   };
-  if (refresh && !issued) {
-    // Accepted here but not by the statement: a resource spelled differently (above).
-    const { token: _token, ...values } = refresh;
-    await deps.prisma.refreshToken.create({
-      data: {
-        ...values,
-        familyId: code.familyId,
-        clientId: client.id,
-        userId: code.userId,
-        scopes: code.scopes,
-        resource: code.resource,
-        authTime: code.authTime,
-      },
-    });
-  }
   return tokenResponse(deps.config, deps.signingKey, grant, refresh?.token);
 };
+
+/** Deletes a refresh token that was stored but never sent; a failure leaves one nobody holds. */
+async function discardRefreshToken(deps: GrantContext['deps'], id: string): Promise<void> {
+  try {
+    await deps.prisma.refreshToken.deleteMany({ where: { id } });
+  } catch (err) {
+    deps.logger.warn({ err, refreshTokenId: id }, 'could not discard the refresh token of a refused code');
+  }
+}
 
 /** Why a code was not spent by this call: unknown or another client's, or used before (a replay). */
 async function notSpentHere(
@@ -124,7 +125,7 @@ async function replayed(
 
 /**
  * Spends the code if it is this client's and unused, and in the same statement stores the refresh
- * token (given its values) if the code passes the checks as SQL sees them; its other columns come
+ * token (given its values) if the code passes the checks SQL makes (above); its other columns come
  * from the code. Returns the spent code and whether the refresh token was stored, or undefined when
  * this call did not spend it. A data-modifying WITH runs whether or not the outer query reads it.
  */
@@ -136,7 +137,6 @@ async function redeemCode(
     now: Date;
     redirectUri: string | null;
     codeChallenge: string | null;
-    resource: string | null;
     refresh: ReturnType<typeof newRefreshTokenValues> | undefined;
   },
 ): Promise<(AuthorizationCode & { issued: number }) | undefined> {
@@ -156,7 +156,6 @@ async function redeemCode(
       FROM spent
       WHERE ${refresh !== undefined} AND "expiresAt" > ${r.now}::timestamptz(3)
         AND "redirectUri" = ${r.redirectUri} AND "codeChallenge" = ${r.codeChallenge}
-        AND (${r.resource}::text IS NULL OR "resource" = ${r.resource})
       RETURNING 1
     )
     SELECT spent.*, (SELECT count(*) FROM issued)::int AS "issued" FROM spent`;
