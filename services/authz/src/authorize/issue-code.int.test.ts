@@ -116,6 +116,39 @@ describe('issueCode', () => {
     expect(await prisma.authorizationRequest.count({ where: { id: request.id } })).toBe(1);
   });
 
+  it('an expired request, or one whose user was disabled since, gives no code and remembers no consent', async () => {
+    const remember = {
+      key: { userId, clientId: 'code-app', resource: 'https://issuer.test/mcp' },
+      scopes: ['mcp:tools'],
+      lifetimeSeconds: 3600,
+    };
+    await prisma.consent.deleteMany({ where: { userId } });
+    const expired = await storedRequest();
+    await prisma.authorizationRequest.update({
+      where: { id: expired.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    const before = await prisma.authorizationCode.count();
+    await expect(issueCode(deps, expired, { userId, authTime: null }, new Date(), remember)).rejects.toThrow(
+      /expired or is unknown/,
+    );
+
+    const request = await storedRequest();
+    await prisma.user.update({ where: { id: userId }, data: { disabledAt: new Date() } });
+    try {
+      await expect(
+        issueCode(deps, request, { userId, authTime: null }, new Date(), remember),
+      ).rejects.toThrow(/expired or is unknown/);
+    } finally {
+      await prisma.user.update({ where: { id: userId }, data: { disabledAt: null } });
+    }
+    expect(await prisma.authorizationCode.count()).toBe(before);
+    expect(await prisma.consent.count({ where: { userId } })).toBe(0);
+    // The same request, its user enabled again, gives its code and remembers the consent.
+    await issueCode(deps, request, { userId, authTime: null }, new Date(), remember);
+    expect(await prisma.consent.findMany({ where: { userId } })).toMatchObject([{ scopes: ['mcp:tools'] }]);
+  });
+
   it('a request answered at once (no stored row) gets its code too', async () => {
     const { id: _id, ...request } = await storedRequest();
     const url = await issueCode(deps, request, { userId, authTime: null });

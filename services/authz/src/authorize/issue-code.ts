@@ -69,8 +69,8 @@ export async function issueCode(
  * Deletes the request and inserts the code (and remembers the consent, given one) in one statement:
  * one round trip and one commit, where a transaction took four (BEGIN, DELETE, INSERT, COMMIT).
  * Nothing is written when the request is gone (consumed by a concurrent submit, ended by a
- * sign-out), has expired, or is now bound to another user than the one the caller saw (a
- * login on another replica): then false.
+ * sign-out), has expired, is now bound to another user than the one the caller saw (a login on
+ * another replica), or its user has been disabled since: then false.
  */
 async function consumeRequestIntoCode(
   prisma: PrismaClient,
@@ -83,6 +83,7 @@ async function consumeRequestIntoCode(
     WITH consumed AS (
       DELETE FROM "authorization_requests"
       WHERE "id" = ${requestId} AND "userId" = ${code.userId}::uuid AND "expiresAt" > ${now}::timestamptz(3)
+        AND EXISTS (SELECT 1 FROM "users" WHERE "id" = ${code.userId}::uuid AND "disabledAt" IS NULL)
       RETURNING 1),
     issued AS (
       INSERT INTO "authorization_codes"

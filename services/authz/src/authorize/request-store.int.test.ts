@@ -100,6 +100,19 @@ describe('RequestStore', () => {
     expect(await here.read(removed.id)).toBeUndefined();
   });
 
+  it('a request cannot be bound to a disabled user', async () => {
+    const here = new RequestStore(prisma);
+    const request = newRequest();
+    await here.store(request);
+    await prisma.user.update({ where: { id: userId }, data: { disabledAt: new Date() } });
+    try {
+      expect((await bind(request.id))[0]!.bound).toBe(0);
+    } finally {
+      await prisma.user.update({ where: { id: userId }, data: { disabledAt: null } });
+    }
+    expect((await bind(request.id))[0]!.bound).toBe(1);
+  });
+
   it('after forget, the row is read again', async () => {
     const here = new RequestStore(prisma);
     const request = newRequest();

@@ -79,11 +79,13 @@ export class RequestStore {
 }
 
 /**
- * The CTE (`bound`: a row if the request still exists and has not expired) that records who signed
- * in for the request, and when (`authTime`, which is now); a fragment of the login's statement
+ * The CTE (`bound`: a row if the request still exists and has not expired, and the user has not
+ * been disabled meanwhile) that records who signed in for the request, and when (`authTime`, which is now); a fragment of the login's statement
  * (finish-sign-in). Then `RequestStore.bound`.
  */
 export const bindRequestSql = (id: string, userId: string, authTime: Date) => Prisma.sql`
   bound AS (
     UPDATE "authorization_requests" SET "userId" = ${userId}::uuid, "authTime" = ${authTime}::timestamptz(3)
-    WHERE "id" = ${id} AND "expiresAt" > ${authTime}::timestamptz(3) RETURNING 1)`;
+    WHERE "id" = ${id} AND "expiresAt" > ${authTime}::timestamptz(3)
+      AND EXISTS (SELECT 1 FROM "users" WHERE "id" = ${userId}::uuid AND "disabledAt" IS NULL)
+    RETURNING 1)`;
