@@ -6,7 +6,7 @@ import { createPrisma, type PrismaClient } from './db.ts';
 import { createRedis, type Redis } from './redis.ts';
 import {
   PostgresRevocationStore,
-  legacyRevocationCompleteKey,
+  legacyRevocationKey,
   RedisRevocationStore,
   revocationCompleteKey,
   revocationKey,
@@ -70,15 +70,16 @@ describe('revocation stores', () => {
     expect(await store.isRevoked(subject(randomUUID(), sid))).toBe(true);
   });
 
-  it('deletes the old-named marker with every revocation and rebuild, so a reader of the old key names rebuilds its copy', async () => {
-    const legacy = legacyRevocationCompleteKey(redisInfo.keyPrefix);
-    expect(legacy).toBe(`${redisInfo.keyPrefix}revoked:complete`);
-    await redis.set(legacy, '1');
-    await store.revoke([{ kind: 'jti', value: randomUUID(), expiresAt: inAMinute() }]);
-    expect(await redis.exists(legacy)).toBe(0);
-    await redis.set(legacy, '1');
-    await store.rebuild();
-    expect(await redis.exists(legacy)).toBe(0);
+  it('writes each entry under its pre-hash-tag name too, for a reader of the older version during an upgrade', async () => {
+    const jti = randomUUID();
+    const sub = randomUUID();
+    await store.revoke([{ kind: 'jti', value: jti, expiresAt: inAMinute() }, signOut(sub, new Date())]);
+    const legacy = legacyRevocationKey(redisInfo.keyPrefix, 'jti', jti);
+    expect(legacy).toBe(`${redisInfo.keyPrefix}revoked:jti:${jti}`);
+    expect(await redis.get(legacy)).toBe(await redis.get(revocationKey(redisInfo.keyPrefix, 'jti', jti)));
+    expect(await redis.pttl(legacy)).toBeGreaterThan(50_000);
+    const user = legacyRevocationKey(redisInfo.keyPrefix, 'user', sub);
+    expect(await redis.get(user)).toBe(await redis.get(revocationKey(redisInfo.keyPrefix, 'user', sub)));
   });
 
   it('reports every token of a revoked (deleted) client', async () => {

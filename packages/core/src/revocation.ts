@@ -1,6 +1,6 @@
-import type { Redis } from './redis.ts';
+import { Cluster, type Redis } from './redis.ts';
 import {
-  legacyRevocationCompleteKey,
+  legacyRevocationKey,
   redisRevocationChecker,
   revocationCompleteKey,
   revocationKey,
@@ -20,7 +20,7 @@ import type { Logger } from './logger.ts';
 // What identifies a token, which keys can revoke it and what their values mean are the
 // resource-server library's: every resource server reads the set with it, this module writes it.
 export {
-  legacyRevocationCompleteKey,
+  legacyRevocationKey,
   revocationCompleteKey,
   revocationKey,
   revocationKeysOf,
@@ -171,6 +171,7 @@ export class PostgresRevocationStore implements RevocationStore {
 export class RedisRevocationStore implements RevocationStore {
   private rebuilding: Promise<void> | undefined;
   private readonly marker: string;
+  private readonly writesLegacyNames: boolean;
   private readonly checker: RevocationChecker;
 
   constructor(
@@ -180,6 +181,8 @@ export class RedisRevocationStore implements RevocationStore {
     private readonly logger?: Logger,
   ) {
     this.marker = revocationCompleteKey(keyPrefix);
+    // Readers of the older key names (legacyRevocationKey) never ran on a Cluster.
+    this.writesLegacyNames = !(redis instanceof Cluster);
     // The read is the library's, as in every resource server; an incomplete set is rebuilt here.
     this.checker = redisRevocationChecker({
       redis,
@@ -195,11 +198,7 @@ export class RedisRevocationStore implements RevocationStore {
     if (!entries.length) return;
     await recordDurably(this.prisma, entries);
     try {
-      // A separate command: on a Cluster the old name is in another slot than the set.
-      await Promise.all([
-        this.writeFast(entries),
-        this.redis.del(legacyRevocationCompleteKey(this.keyPrefix)),
-      ]);
+      await this.writeFast(entries);
     } catch (err) {
       throw new RevocationUnavailableError(
         `revocation recorded, but Redis did not take it: ${(err as Error).message}`,
@@ -213,9 +212,12 @@ export class RedisRevocationStore implements RevocationStore {
     for (const e of entries) {
       const ttl = e.expiresAt.getTime() - now;
       if (ttl <= 0) continue;
-      const key = revocationKey(this.keyPrefix, e.kind, e.value);
-      if (e.kind === 'user') pipeline.eval(KEEP_LATER_SIGN_OUT, 1, key, fastValue(e), ttl);
-      else pipeline.set(key, fastValue(e), 'PX', ttl);
+      const keys = [revocationKey(this.keyPrefix, e.kind, e.value)];
+      if (this.writesLegacyNames) keys.push(legacyRevocationKey(this.keyPrefix, e.kind, e.value));
+      for (const key of keys) {
+        if (e.kind === 'user') pipeline.eval(KEEP_LATER_SIGN_OUT, 1, key, fastValue(e), ttl);
+        else pipeline.set(key, fastValue(e), 'PX', ttl);
+      }
     }
     const results = await pipeline.exec();
     const failed = results?.find(([err]) => err);
@@ -252,8 +254,6 @@ export class RedisRevocationStore implements RevocationStore {
       }
       // Set last: until it exists, every check comes back here.
       await this.redis.set(this.marker, String(Date.now()));
-      // Readers of the old key names rebuild their own copy (legacyRevocationCompleteKey).
-      await this.redis.del(legacyRevocationCompleteKey(this.keyPrefix));
       this.logger?.info(
         { entries: rows.length, ms: Date.now() - started },
         'revocation set copied from Postgres',

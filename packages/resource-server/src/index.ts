@@ -32,7 +32,7 @@ export {
 } from './access-token.ts';
 export {
   DEFAULT_KEY_PREFIX,
-  legacyRevocationCompleteKey,
+  legacyRevocationKey,
   redisRevocationChecker,
   revocationCompleteKey,
   revocationKey,

@@ -48,14 +48,13 @@ export const revocationKey = (keyPrefix: string, kind: RevocationKind, value: st
 export const revocationCompleteKey = (keyPrefix: string) => revocationSetKey(keyPrefix, 'complete');
 
 /**
- * The marker's name before the keys were hash-tagged (2026-12). A reader of that version checks it
- * and the old entry names, which are no longer written: left present, it would call the set
- * complete and accept tokens revoked since. Writers delete it with every revocation, so such a
- * reader finds the set incomplete and rebuilds it from PostgreSQL (mcp-auth's own services), or
- * refuses (a library reader without a rebuild), until it is upgraded: fail closed across a rolling
- * upgrade. Nothing reads it from this version on.
+ * An entry's name before the keys were hash-tagged (2026-12). A reader of that version reads these
+ * names and its own completeness marker, so during a rolling upgrade the writers write each entry
+ * under this name too (not on a Cluster, which that version could not use): that reader then sees
+ * every revocation. Nothing reads these names from this version on.
  */
-export const legacyRevocationCompleteKey = (keyPrefix: string) => `${keyPrefix}revoked:complete`;
+export const legacyRevocationKey = (keyPrefix: string, kind: RevocationKind, value: string) =>
+  `${keyPrefix}revoked:${kind}:${value}`;
 
 /** The keys that can revoke one token, in the order `revokedByEntries` reads their values. */
 export const revocationKeysOf = (keyPrefix: string, token: RevocationSubject): string[] => [
