@@ -61,20 +61,6 @@ export async function tokenResponse(
   return { response, claims };
 }
 
-/** A refresh token's row as stored (only the token's hash), before it is inserted. */
-export interface RefreshTokenRow {
-  id: string;
-  tokenHash: string;
-  familyId: string;
-  clientId: string;
-  userId: string;
-  scopes: string[];
-  resource: string;
-  expiresAt: Date;
-  familyExpiresAt: Date;
-  authTime: Date | null;
-}
-
 /**
  * What a new refresh token's row takes from the moment it is issued, not from its grant: the token,
  * its id and hash, and its expiry. Each rotation slides the expiry by REFRESH_TOKEN_TTL, but never
@@ -94,16 +80,16 @@ export function newRefreshTokenValues(config: AuthzConfig, now: Date, familyExpi
   };
 }
 
-/** A new opaque refresh token and its row (see newRefreshTokenValues). */
-export function newRefreshToken(
+/** Stores a new refresh token of the grant in the transaction; returns the token and its row id. */
+export async function createRefreshToken(
+  tx: Prisma.TransactionClient,
   config: AuthzConfig,
   grant: Grant & { userId: string; familyExpiresAt?: Date | null },
   now: Date,
-): { token: string; row: RefreshTokenRow } {
+): Promise<{ token: string; id: string }> {
   const { token, ...values } = newRefreshTokenValues(config, now, grant.familyExpiresAt);
-  return {
-    token,
-    row: {
+  await tx.refreshToken.create({
+    data: {
       ...values,
       familyId: grant.familyId,
       clientId: grant.clientId,
@@ -112,17 +98,7 @@ export function newRefreshToken(
       resource: grant.resource,
       authTime: grant.authTime ?? null,
     },
-  };
-}
-
-/** Stores a new refresh token (newRefreshToken) in the transaction; returns the token and its row id. */
-export async function createRefreshToken(
-  tx: Prisma.TransactionClient,
-  config: AuthzConfig,
-  grant: Grant & { userId: string; familyExpiresAt?: Date | null },
-  now: Date,
-): Promise<{ token: string; id: string }> {
-  const { token, row } = newRefreshToken(config, grant, now);
-  await tx.refreshToken.create({ data: row, select: { id: true } });
-  return { token, id: row.id };
+    select: { id: true },
+  });
+  return { token, id: values.id };
 }

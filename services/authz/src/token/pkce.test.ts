@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyPkceS256 } from './pkce.ts';
+import { s256ChallengeOf } from './pkce.ts';
 
 const challengeOf = (v: string) => createHash('sha256').update(v).digest('base64url');
+const verifyPkceS256 = (verifier: string, challenge: string) => s256ChallengeOf(verifier) === challenge;
 
-describe('verifyPkceS256', () => {
+describe('s256ChallengeOf', () => {
   // RFC 7636 Appendix B.
   const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
   const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';

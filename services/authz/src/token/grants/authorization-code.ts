@@ -14,7 +14,7 @@ import { recordGrantRevocation } from '../../revocation/record.ts';
 import { revokeFamily } from '../family.ts';
 import { newRefreshTokenValues, tokenResponse, type Grant } from '../issue.ts';
 import { required } from '../params.ts';
-import { s256ChallengeOf, verifyPkceS256 } from '../pkce.ts';
+import { s256ChallengeOf } from '../pkce.ts';
 import { inTransaction } from '../transaction.ts';
 import type { GrantContext, GrantHandler } from './grant.ts';
 
@@ -34,8 +34,8 @@ const UNAVAILABLE = 'code invalid, expired or already used';
  * one guess, not as many as they can send within its lifetime.
  *
  * One statement on the happy path (README "Benchmarks", the flow section): it spends the code and,
- * when the code is unexpired and answers the redirect_uri and the PKCE verifier (the same rules as
- * checkRedemption, computed the same way), stores the refresh token with it, so a grant's refresh
+ * when the code is unexpired and answers the redirect_uri and the PKCE verifier (the values
+ * checkRedemption compares, computed once: expectedOf), stores the refresh token with it, so a grant's refresh
  * token exists exactly when its code is spent (a replay, a sign-out everywhere or a disabling that
  * revokes the family cannot fall between the two). Then checkRedemption decides on the returned
  * row. The resource is checked there only (compared as URLs, which SQL cannot do): a refusal for
@@ -54,18 +54,12 @@ export const authorizationCodeGrant: GrantHandler = async ({ deps, client, param
     ? newRefreshTokenValues(deps.config, now)
     : undefined;
 
-  const redemption = await redeemCode(deps.prisma, {
-    codeHash,
-    clientId: client.id,
-    now,
-    redirectUri: input.redirect_uri ?? soleRedirectUri(client) ?? null,
-    codeChallenge: s256ChallengeOf(input.code_verifier),
-    refresh,
-  });
+  const expected = expectedOf(client, input);
+  const redemption = await redeemCode(deps.prisma, { codeHash, clientId: client.id, now, expected, refresh });
   if (!redemption) return notSpentHere(deps, client, codeHash, now);
   const { issued, ...code } = redemption;
 
-  const error = checkRedemption(code, client, input, now);
+  const error = checkRedemption(code, input, expected, now);
   if (error) {
     // Only the resource check can refuse what the statement accepted (below). Its refresh token was
     // never handed out, so nobody can use it; it goes so that no grant is listed for it.
@@ -135,8 +129,7 @@ async function redeemCode(
     codeHash: string;
     clientId: string;
     now: Date;
-    redirectUri: string | null;
-    codeChallenge: string | null;
+    expected: Expected;
     refresh: ReturnType<typeof newRefreshTokenValues> | undefined;
   },
 ): Promise<(AuthorizationCode & { issued: number }) | undefined> {
@@ -155,34 +148,48 @@ async function redeemCode(
         ${refresh?.familyExpiresAt ?? null}::timestamptz(3), "authTime"
       FROM spent
       WHERE ${refresh !== undefined} AND "expiresAt" > ${r.now}::timestamptz(3)
-        AND "redirectUri" = ${r.redirectUri} AND "codeChallenge" = ${r.codeChallenge}
+        AND "redirectUri" = ${r.expected.redirectUri} AND "codeChallenge" = ${r.expected.codeChallenge}
       RETURNING 1
     )
     SELECT spent.*, (SELECT count(*) FROM issued)::int AS "issued" FROM spent`;
   return row;
 }
 
+/**
+ * What the code must hold for this request: the redirect_uri and the S256 challenge of the verifier
+ * (null when the verifier is malformed: it matches nothing). Computed once, for the redemption
+ * statement and for checkRedemption alike, so the two cannot disagree on them.
+ */
+interface Expected {
+  redirectUri: string | null;
+  codeChallenge: string | null;
+}
+
+// RFC 6749 §4.1.3 requires redirect_uri here only when the authorization request had one. That
+// request may leave it out only when the client registered exactly one, so an absent value is
+// accepted exactly then; whenever it is sent it must match.
+const expectedOf = (client: OAuthClient, input: Params): Expected => ({
+  redirectUri: input.redirect_uri ?? (client.redirectUris.length === 1 ? client.redirectUris[0]! : null),
+  codeChallenge: s256ChallengeOf(input.code_verifier),
+});
+
 /** Each rule of RFC 6749 §4.1.3, RFC 7636 §4.6 and RFC 8707 §2.2, in that order. */
 function checkRedemption(
   code: AuthorizationCode,
-  client: OAuthClient,
   input: Params,
+  expected: Expected,
   now: Date,
 ): OAuthError | undefined {
   // Same description as an unknown code (another client's code was refused before this).
   if (code.expiresAt <= now) return invalidGrant(UNAVAILABLE);
-  // RFC 6749 §4.1.3 requires redirect_uri here only when the authorization request had one. That
-  // request may leave it out only when the client registered exactly one, so an absent value is
-  // accepted exactly then; whenever it is sent it must match.
-  const redirectUri = input.redirect_uri ?? soleRedirectUri(client);
-  if (redirectUri !== code.redirectUri) {
+  if (expected.redirectUri !== code.redirectUri) {
     return invalidGrant(
       input.redirect_uri === undefined
         ? 'redirect_uri is required: the client has several registered'
         : 'redirect_uri does not match the authorization request',
     );
   }
-  if (!verifyPkceS256(input.code_verifier, code.codeChallenge)) {
+  if (expected.codeChallenge === null || expected.codeChallenge !== code.codeChallenge) {
     return invalidGrant('code_verifier does not match the code_challenge');
   }
   if (input.resource !== undefined && !sameResource(input.resource, code.resource)) {
@@ -190,6 +197,3 @@ function checkRedemption(
   }
   return undefined;
 }
-
-const soleRedirectUri = (client: OAuthClient): string | undefined =>
-  client.redirectUris.length === 1 ? client.redirectUris[0] : undefined;
