@@ -74,8 +74,7 @@ export function submitConsent(deps: AuthzContext): RequestHandler {
     );
 
     if (choice === 'deny') {
-      deps.requests.forget(flow.id);
-      await deps.prisma.authorizationRequest.deleteMany({ where: { id: flow.id } });
+      await deps.requests.remove(flow.id);
       deps.logger.info({ userId: flow.user.id, clientId: flow.clientId }, 'consent denied');
       deps.audit.record(consentEvent('consent.denied', flow, flow.user.id, req.ip));
       const denied = { error: 'access_denied', description: 'The user denied the request' };

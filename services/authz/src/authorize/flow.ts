@@ -5,7 +5,6 @@ import {
   safeEqual,
   type AuthorizationRequest,
   type OAuthClient,
-  type PrismaClient,
   type User,
 } from '@mcp-auth/core';
 import type { ClientDirectory } from '../clients/directory.ts';
@@ -31,18 +30,17 @@ export const csrfFailed = (why: string) =>
  * record from the directory's cache. `signedIn`: the step needs the user (consent).
  */
 export async function loadFlow(
-  deps: { prisma: PrismaClient; clients: Pick<ClientDirectory, 'stored'>; requests: RequestStore },
+  deps: { clients: Pick<ClientDirectory, 'stored'>; requests: RequestStore },
   requestId: unknown,
   opts: { signedIn?: boolean; now?: Date } = {},
 ): Promise<Flow> {
   if (typeof requestId !== 'string' || requestId === '' || requestId.length > 128) throw flowExpired();
-  const { prisma, requests } = deps;
+  const { requests } = deps;
   const row = await requests.read(requestId, opts);
   if (!row) throw flowExpired();
   const { username, ...request } = row;
   if (request.expiresAt <= (opts.now ?? new Date())) {
-    requests.forget(request.id);
-    await prisma.authorizationRequest.deleteMany({ where: { id: request.id } });
+    await requests.remove(request.id);
     throw flowExpired();
   }
   const client = await deps.clients.stored(request.clientId);

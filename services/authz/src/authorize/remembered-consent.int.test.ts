@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma, type PrismaClient } from '@mcp-auth/core';
 import { startPostgres, type TestDatabase } from '../../../../test/support/infra.ts';
 import { addClient } from '../../../../test/support/oauth-flow.ts';
-import { consentCovers, rememberConsent } from './remembered-consent.ts';
+import { consentCovers, rememberConsentSql } from './remembered-consent.ts';
+
+const rememberConsent = (
+  prisma: PrismaClient,
+  key: { userId: string; clientId: string; resource: string },
+  scopes: string[],
+  lifetimeSeconds: number,
+  now: Date,
+) => prisma.$executeRaw(rememberConsentSql({ key, scopes, lifetimeSeconds }, now));
 
 // CONSENT_LIFETIME as the authorization flow meets it: a remembered consent counts until it
 // expires, an approval renews it, and what had expired is not carried into a new approval.

@@ -122,14 +122,3 @@ export function rememberConsentSql(
       "updatedAt" = EXCLUDED."updatedAt",
       "expiresAt" = EXCLUDED."expiresAt"`;
 }
-
-/** Remembers an approval on its own (see rememberConsentSql). */
-export async function rememberConsent(
-  prisma: PrismaClient,
-  key: ConsentKey,
-  scopes: readonly string[],
-  lifetimeSeconds: number,
-  now = new Date(),
-): Promise<void> {
-  await prisma.$executeRaw(rememberConsentSql({ key, scopes, lifetimeSeconds }, now));
-}

@@ -8,7 +8,7 @@ import {
 import { runHousekeeping } from '../housekeeping.ts';
 import { signOutEverywhere } from '../revocation/sign-out.ts';
 import { createUser } from '../users.ts';
-import { findSession, startSession } from './sessions.ts';
+import { findSession, newSession, storeSessionSql } from './sessions.ts';
 
 const LOOPBACK = 'http://127.0.0.1:9876/callback';
 const APP = 'https://app.example/callback';
@@ -100,7 +100,8 @@ const csrfOf = async (res: Response) => /name="csrf_token" value="([^"]+)"/.exec
 /** A browser signed in as alice, without typing the password (the login itself is tested once). */
 async function signedIn(): Promise<Browser> {
   const browser = new Browser();
-  const { value } = await startSession(prisma, server.deps.config, aliceId, undefined);
+  const { value, session } = newSession(server.deps.config, aliceId);
+  await prisma.$queryRaw`WITH ${storeSessionSql(session, undefined)} SELECT 1`;
   browser.cookies.set('mcp_auth_session', value);
   return browser;
 }

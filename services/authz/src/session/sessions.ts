@@ -37,8 +37,8 @@ export function newSession(
 
 /**
  * The CTEs (`ended`, `started`) that end the session the browser held before, if any, and store
- * `session`: in one statement, so both happen or neither. A fragment, so that the login can do its
- * other writes in the same statement (see finish-sign-in).
+ * `session`: in one statement, so both happen or neither (a transaction took four round trips). A
+ * fragment, so that the login can do its other writes in the same statement (see finish-sign-in).
  */
 export const storeSessionSql = (session: Session, previous: string | undefined) => Prisma.sql`
   ended AS (DELETE FROM "sessions" WHERE "idHash" = ${previous === undefined ? null : sha256(previous)}),
@@ -48,22 +48,6 @@ export const storeSessionSql = (session: Session, previous: string | undefined) 
     VALUES (${session.idHash}, ${session.userId}::uuid, ${session.authTime}::timestamptz(3),
       ${session.lastSeenAt}::timestamptz(3), ${session.expiresAt}::timestamptz(3),
       ${session.absoluteExpiresAt}::timestamptz(3), ${session.createdAt}::timestamptz(3)))`;
-
-/**
- * Starts a session (newSession) and ends the one the browser held before. One statement, where a
- * transaction took four round trips. Returns the cookie value.
- */
-export async function startSession(
-  prisma: PrismaClient,
-  config: SessionConfig,
-  userId: string,
-  previous: string | undefined,
-  now = new Date(),
-): Promise<{ value: string; session: Session }> {
-  const started = newSession(config, userId, now);
-  await prisma.$queryRaw`WITH ${storeSessionSql(started.session, previous)} SELECT 1`;
-  return started;
-}
 
 /**
  * The live session this cookie value names, its idle expiry slid forward; undefined when there is

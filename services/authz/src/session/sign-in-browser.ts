@@ -2,30 +2,23 @@ import type { Request, Response } from 'express';
 import type { Prisma, Session } from '@mcp-auth/core';
 import type { AuthzDeps } from '../deps.ts';
 import { readSessionCookie, setSessionCookie } from './session-cookie.ts';
-import { newSession, startSession, storeSessionSql } from './sessions.ts';
+import { newSession, storeSessionSql } from './sessions.ts';
 
 /**
  * Remembers in this browser that the user just proved who they are (a password, an identity
  * provider): a new session whose cookie replaces the one the browser held, which is ended (no
- * session fixation). Every way of signing in goes through here.
+ * session fixation). Every way of signing in goes through here or through browserSignIn.
  */
 export async function signInBrowser(
   deps: Pick<AuthzDeps, 'prisma' | 'config'>,
   req: Request,
   res: Response,
   userId: string,
-  /** When the person proved who they are (the session's auth_time). */
-  now = new Date(),
 ): Promise<Session> {
-  const { value, session } = await startSession(
-    deps.prisma,
-    deps.config,
-    userId,
-    readSessionCookie(req, deps.config),
-    now,
-  );
-  setSessionCookie(res, value, session.absoluteExpiresAt, deps.config);
-  return session;
+  const signIn = browserSignIn(deps, req, userId);
+  await deps.prisma.$queryRaw`WITH ${signIn.sql} SELECT 1`;
+  signIn.setCookie(res);
+  return signIn.session;
 }
 
 /**
@@ -36,6 +29,7 @@ export function browserSignIn(
   deps: Pick<AuthzDeps, 'config'>,
   req: Request,
   userId: string,
+  /** When the person proved who they are (the session's auth_time). */
   now = new Date(),
 ): { session: Session; sql: Prisma.Sql; setCookie: (res: Response) => void } {
   const { value, session } = newSession(deps.config, userId, now);
