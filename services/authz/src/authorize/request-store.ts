@@ -7,8 +7,8 @@ export type NewAuthorizationRequest = Omit<AuthorizationRequest, 'createdAt'>;
 
 // Copies kept; beyond it, the least recently used are read from the database again. A request
 // lives for AUTH_REQUEST_TTL (minutes), so this is more than one replica has people signing in at
-// once; the bound holds the memory (a few MB: a copy is at most a few KB) under a flood of
-// /authorize calls.
+// once; the bound holds the memory under a flood of /authorize calls (a copy's largest fields,
+// state and redirect_uri, are bounded by the endpoint and by registration).
 const MAX_KEPT = 2_000;
 
 /**
